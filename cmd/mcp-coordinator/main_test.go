@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mcp-coordinator/mcp-coordinator/examples/demoservers"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/process"
+)
+
+func TestMain(m *testing.M) {
+	process.RunnerMain()
+	demoservers.MaybeServe(os.Args)
+	os.Exit(m.Run())
+}
+
+// setup writes a config with the demo servers and one that cannot start.
+func setup(t *testing.T) (config, workspace string) {
+	t.Helper()
+	dir := t.TempDir()
+	exe, _ := os.Executable()
+	cfg := map[string]any{"mcpServers": map[string]any{
+		"inventory": map[string]any{"command": exe, "args": []string{"demo-server", "inventory"}},
+		"orders":    map[string]any{"command": exe, "args": []string{"demo-server", "orders"}},
+		"broken":    map[string]any{"command": exe, "args": []string{"demo-server", "no-such-server"}},
+	}}
+	data, _ := json.Marshal(cfg)
+	config = filepath.Join(dir, "mcp.json")
+	if err := os.WriteFile(config, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return config, filepath.Join(dir, "ws")
+}
+
+func runCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, 2, "usage:"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"version"}, 0, "mcp-coordinator"},
+		{[]string{"run", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"generate", "--config", "/does/not/exist.json"}, 2, "/does/not/exist.json"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCmd(t, "", tt.args...)
+		if code != tt.code || !strings.Contains(out+errOut, tt.want) {
+			t.Errorf("%v: exit %d, want %d with %q\nstdout: %s\nstderr: %s", tt.args, code, tt.code, tt.want, out, errOut)
+		}
+	}
+}
+
+func TestGenerateRunStats(t *testing.T) {
+	config, ws := setup(t)
+
+	code, out, errOut := runCmd(t, "", "generate", "--config", config, "--workspace", ws)
+	if code != 1 {
+		t.Errorf("generate with a broken server: exit %d, want 1", code)
+	}
+	for _, want := range []string{"inventory", "1 tools", "written", "broken", "FAILED", "unknown demo server"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("generate output lacks %q:\n%s\n%s", want, out, errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(ws, "mcp_tools", "orders", "orders.go")); err != nil {
+		t.Error(err)
+	}
+	code, out, _ = runCmd(t, "", "generate", "--config", config, "--workspace", ws, "--server", "orders")
+	if code != 0 || !strings.Contains(out, "unchanged") {
+		t.Errorf("second generate: exit %d, want 0 and unchanged:\n%s", code, out)
+	}
+
+	snippet := filepath.Join(t.TempDir(), "s.go")
+	os.WriteFile(snippet, []byte(`package main
+
+import (
+	"fmt"
+	"mcp_tools/inventory"
+)
+
+func main() {
+	p, err := inventory.ListProducts(inventory.ListProductsArgs{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(p.Products))
+}
+`), 0o644)
+	code, out, errOut = runCmd(t, "", "run", "--config", config, "--workspace", ws, snippet)
+	if code != 0 || out != "400\n" || !strings.Contains(errOut, "1 tool calls (inventory 1)") {
+		t.Errorf("run: exit %d\nstdout: %q\nstderr: %s", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, "var x int = \"s\"", "run", "--config", config, "--workspace", ws, "-")
+	if code != 1 || !strings.Contains(errOut, "line 1") {
+		t.Errorf("failing snippet: exit %d, want 1 with the line\nstdout: %q\nstderr: %s", code, out, errOut)
+	}
+	code, out, _ = runCmd(t, "", "stats", "--workspace", ws)
+	if code != 0 || !strings.Contains(out, "runs: 2 (1 failed") {
+		t.Errorf("stats: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,369 @@
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcp-coordinator/mcp-coordinator/codegen"
+	"github.com/mcp-coordinator/mcp-coordinator/downstream"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+)
+
+// Options configures a Coordinator. The zero value of each field means its default.
+type Options struct {
+	// ConfigPath is the MCP config file. Empty means downstream.FindConfig's search order.
+	ConfigPath string
+	// Workspace is the workspace directory. Empty means ResolveWorkspace's order.
+	Workspace string
+	// Logger receives diagnostics; nil means slog.Default(). Never stdout.
+	Logger *slog.Logger
+	// MaxLimits are the most a snippet may ask for; a request can lower them, never raise them.
+	// Zero fields mean the sandbox's defaults.
+	MaxLimits sandbox.Limits
+	// OutputChars caps what execute_code returns to the model. Default 20,000.
+	OutputChars int
+	// StartTimeout bounds each downstream server's start. Default 30 s.
+	StartTimeout time.Duration
+	// ServerWait bounds how long a tool waits for a server that is still starting. Default 20 s.
+	ServerWait time.Duration
+	// ConfigPoll is how often serve checks the config file for changes. Default 1 s; negative
+	// disables watching.
+	ConfigPoll time.Duration
+	// Sandbox runs snippets; nil means the process engine. The Coordinator closes it.
+	Sandbox sandbox.Sandbox
+}
+
+// Coordinator wires the config, the downstream Pool, the workspace stubs, the sandbox and the
+// ledger together. It is safe for concurrent use.
+type Coordinator struct {
+	opts   Options
+	log    *slog.Logger
+	ws     *Workspace
+	pool   *downstream.Pool
+	sb     sandbox.Sandbox
+	ledger *Ledger
+
+	mu      sync.Mutex
+	cfg     *downstream.Config
+	pkgs    map[string]*codegen.Package // server -> stubs generated in this process or read from tools.json
+	genErrs map[string]string           // server -> last generation failure
+
+	stop      context.CancelFunc
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New loads the config, opens the workspace and prepares (but does not start) the Pool.
+func New(opts Options) (*Coordinator, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.OutputChars <= 0 {
+		opts.OutputChars = 20000
+	}
+	if opts.StartTimeout <= 0 {
+		opts.StartTimeout = 30 * time.Second
+	}
+	if opts.ConfigPoll == 0 {
+		opts.ConfigPoll = time.Second
+	}
+	if opts.ServerWait <= 0 {
+		opts.ServerWait = 20 * time.Second
+	}
+	path, err := downstream.FindConfig(opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	opts.ConfigPath = path
+	cfg, err := downstream.LoadConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := ResolveWorkspace(opts.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	opts.Workspace = dir
+	ws, err := OpenWorkspace(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &Coordinator{
+		opts:    opts,
+		log:     opts.Logger,
+		ws:      ws,
+		ledger:  NewLedger(filepath.Join(dir, "usage.jsonl")),
+		cfg:     cfg,
+		pkgs:    map[string]*codegen.Package{},
+		genErrs: map[string]string{},
+	}
+	for _, w := range cfg.Warnings {
+		c.log.Warn("config", "file", path, "warning", w)
+	}
+	for _, s := range cfg.Skipped {
+		c.log.Info("config: skipped server", "server", s.Name, "reason", s.Reason)
+	}
+	c.pool = downstream.NewPool(cfg.Servers, &downstream.PoolOptions{
+		StartTimeout:   opts.StartTimeout,
+		Logger:         opts.Logger,
+		OnToolsChanged: c.toolsChanged,
+	})
+	c.sb = opts.Sandbox
+	if c.sb == nil {
+		if c.sb, err = newProcessSandbox(opts.MaxLimits); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Workspace returns the workspace directory in use.
+func (c *Coordinator) Workspace() string { return c.ws.Dir }
+
+// ConfigPath returns the config file in use.
+func (c *Coordinator) ConfigPath() string { return c.opts.ConfigPath }
+
+// Config returns the config in use.
+func (c *Coordinator) Config() *downstream.Config {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cfg
+}
+
+// Start connects every configured server in the background, regenerates a server's stubs as
+// soon as it is ready (only rewriting them when its tools changed), and watches the config file.
+// It returns at once.
+func (c *Coordinator) Start(ctx context.Context) {
+	ctx = c.StartPool(ctx)
+	for _, s := range c.Config().Servers {
+		go c.generateWhenReady(ctx, s.Name)
+	}
+	if c.opts.ConfigPoll > 0 {
+		go c.watchConfig(ctx, c.opts.ConfigPoll)
+	}
+}
+
+// StartPool only begins connecting the configured servers (what the CLI's generate and run need)
+// and returns the context that Close cancels.
+func (c *Coordinator) StartPool(ctx context.Context) context.Context {
+	ctx, c.stop = context.WithCancel(ctx)
+	c.pool.Start(ctx)
+	return ctx
+}
+
+// EnsureStubs generates the stubs of every configured server that has none in the workspace yet.
+func (c *Coordinator) EnsureStubs(ctx context.Context) []GenerateReport {
+	var missing []string
+	for _, s := range c.Config().Servers {
+		e, ok := c.ws.Entry(s.Name)
+		if ok {
+			if _, err := os.Stat(filepath.Join(c.ws.toolsDir(), e.Package, e.Package+".go")); err == nil {
+				continue
+			}
+		}
+		missing = append(missing, s.Name)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	reports, _ := c.Generate(ctx, missing)
+	return reports
+}
+
+func (c *Coordinator) generateWhenReady(ctx context.Context, server string) {
+	if err := c.pool.Wait(ctx, server); err != nil {
+		return
+	}
+	if _, err := c.generateOne(ctx, server); err != nil {
+		c.log.Warn("generate", "server", server, "err", err)
+	}
+}
+
+func (c *Coordinator) toolsChanged(server string, tools []*mcp.Tool) {
+	if _, _, err := c.writeStubs(server, tools); err != nil {
+		c.log.Warn("regenerate after tools/list_changed", "server", server, "err", err)
+		return
+	}
+	c.log.Info("stubs regenerated: the server's tools changed", "server", server, "tools", len(tools))
+}
+
+// GenerateReport is the outcome of generating one server's stubs.
+type GenerateReport struct {
+	Server  string
+	Package string
+	Tools   int
+	Result  WriteResult
+	Err     error
+	Elapsed time.Duration
+}
+
+func (r GenerateReport) String() string {
+	if r.Err != nil {
+		return fmt.Sprintf("%-20s FAILED  %v", r.Server, r.Err)
+	}
+	return fmt.Sprintf("%-20s %3d tools  %-9s mcp_tools/%s  %s", r.Server, r.Tools, r.Result, r.Package, r.Elapsed.Round(time.Millisecond))
+}
+
+// Generate (re)introspects servers (all configured servers when none are named), concurrently,
+// and writes the stubs of each whose tools changed. Generating all servers also removes the
+// packages of servers that left the config. It returns one report per server, sorted; an error
+// only for an unknown server name.
+func (c *Coordinator) Generate(ctx context.Context, servers []string) ([]GenerateReport, error) {
+	cfg := c.Config()
+	known := map[string]bool{}
+	for _, s := range cfg.Servers {
+		known[s.Name] = true
+	}
+	all := len(servers) == 0
+	if all {
+		for _, s := range cfg.Servers {
+			servers = append(servers, s.Name)
+		}
+	}
+	for _, s := range servers {
+		if !known[s] {
+			return nil, fmt.Errorf("unknown server %q; configured: %s", s, strings.Join(serverNames(cfg), ", "))
+		}
+	}
+	reports := make([]GenerateReport, len(servers))
+	var wg sync.WaitGroup
+	for i, s := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			r, err := c.generateOne(ctx, s)
+			r.Server, r.Err, r.Elapsed = s, err, time.Since(start)
+			reports[i] = r
+		}()
+	}
+	wg.Wait()
+	if all {
+		if removed, err := c.ws.Remove(known); err != nil {
+			c.log.Warn("workspace", "err", err)
+		} else if len(removed) > 0 {
+			c.log.Info("removed stubs of servers no longer configured", "servers", removed)
+		}
+	}
+	sort.Slice(reports, func(i, j int) bool { return reports[i].Server < reports[j].Server })
+	return reports, nil
+}
+
+func (c *Coordinator) generateOne(ctx context.Context, server string) (GenerateReport, error) {
+	tools, err := c.pool.Tools(ctx, server)
+	if err != nil {
+		c.setGenErr(server, err)
+		return GenerateReport{}, err
+	}
+	pkg, res, err := c.writeStubs(server, tools)
+	if err != nil {
+		return GenerateReport{}, err
+	}
+	return GenerateReport{Package: pkg.Name, Tools: len(pkg.Tools), Result: res}, nil
+}
+
+func (c *Coordinator) writeStubs(server string, tools []*mcp.Tool) (*codegen.Package, WriteResult, error) {
+	pkg, err := codegen.Generate(server, tools)
+	if err == nil {
+		pkg.Name = c.ws.PackageFor(server)
+		var res WriteResult
+		if res, err = c.ws.Write(server, pkg); err == nil {
+			c.mu.Lock()
+			c.pkgs[server] = pkg
+			delete(c.genErrs, server)
+			c.mu.Unlock()
+			return pkg, res, nil
+		}
+	}
+	err = fmt.Errorf("generating stubs for %s: %w", server, err)
+	c.setGenErr(server, err)
+	return nil, Unchanged, err
+}
+
+func (c *Coordinator) setGenErr(server string, err error) {
+	c.mu.Lock()
+	c.genErrs[server] = err.Error()
+	c.mu.Unlock()
+}
+
+// stubs returns server's generated package: the one made in this process, else the workspace's
+// tools.json snapshot, else it waits (bounded by ServerWait) for the server and generates.
+func (c *Coordinator) stubs(ctx context.Context, server string) (*codegen.Package, error) {
+	if !c.configured(server) {
+		return nil, fmt.Errorf("unknown server %q; configured: %s", server, strings.Join(serverNames(c.Config()), ", "))
+	}
+	c.mu.Lock()
+	pkg := c.pkgs[server]
+	c.mu.Unlock()
+	if pkg != nil {
+		return pkg, nil
+	}
+	if e, ok := c.ws.Entry(server); ok {
+		data, err := os.ReadFile(filepath.Join(c.ws.toolsDir(), e.Package, "tools.json"))
+		var tools []*mcp.Tool
+		if err == nil && json.Unmarshal(data, &tools) == nil {
+			if pkg, err := codegen.Generate(server, tools); err == nil {
+				pkg.Name = e.Package
+				c.mu.Lock()
+				if c.pkgs[server] == nil {
+					c.pkgs[server] = pkg
+				}
+				c.mu.Unlock()
+				return pkg, nil
+			}
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, c.opts.ServerWait)
+	defer cancel()
+	if _, err := c.generateOne(wctx, server); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			return nil, fmt.Errorf("server %s is still starting; try again in a few seconds", server)
+		}
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pkgs[server], nil
+}
+
+func (c *Coordinator) configured(server string) bool {
+	for _, s := range c.Config().Servers {
+		if s.Name == server {
+			return true
+		}
+	}
+	return false
+}
+
+func serverNames(cfg *downstream.Config) []string {
+	var names []string
+	for _, s := range cfg.Servers {
+		names = append(names, s.Name)
+	}
+	if len(names) == 0 {
+		return []string{"(none)"}
+	}
+	return names
+}
+
+// Close stops the Pool's servers and the sandbox's runners. It is idempotent.
+func (c *Coordinator) Close() error {
+	c.closeOnce.Do(func() {
+		if c.stop != nil {
+			c.stop()
+		}
+		c.closeErr = errors.Join(c.sb.Close(), c.pool.Close())
+	})
+	return c.closeErr
+}

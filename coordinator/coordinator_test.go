@@ -1,0 +1,244 @@
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcp-coordinator/mcp-coordinator/examples/demoservers"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/process"
+)
+
+func TestMain(m *testing.M) {
+	process.RunnerMain()            // the sandbox re-executes the test binary as its runner
+	demoservers.MaybeServe(os.Args) // and the config starts it as a demo MCP server
+	os.Exit(m.Run())
+}
+
+// writeConfig writes a Claude Desktop config with the named demo servers.
+func writeConfig(t *testing.T, path string, names ...string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	servers := map[string]any{}
+	for _, n := range names {
+		servers[n] = map[string]any{"command": exe, "args": []string{"demo-server", n}}
+	}
+	data, _ := json.Marshal(map[string]any{"mcpServers": servers})
+	if err := os.WriteFile(path+".tmp", data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type fixture struct {
+	c      *Coordinator
+	cs     *mcp.ClientSession
+	config string
+}
+
+func newFixture(t *testing.T, opts Options, names ...string) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	config := filepath.Join(dir, "mcp.json")
+	writeConfig(t, config, names...)
+	opts.ConfigPath = config
+	opts.Workspace = filepath.Join(dir, "ws")
+	c, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c.Start(ctx)
+	ct, st := mcp.NewInMemoryTransports()
+	ss, err := NewServer(c).Connect(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test"}, nil).Connect(ctx, ct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cs.Close()
+		ss.Close()
+		cancel()
+		if err := c.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return &fixture{c: c, cs: cs, config: config}
+}
+
+// call calls a coordinator tool and returns its text and isError.
+func (f *fixture) call(t *testing.T, tool string, args map[string]any) (string, bool) {
+	t.Helper()
+	res, err := f.cs.CallTool(context.Background(), &mcp.CallToolParams{Name: tool, Arguments: args})
+	if err != nil {
+		t.Fatalf("%s: protocol error %v (failures must be tool errors)", tool, err)
+	}
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String(), res.IsError
+}
+
+func TestToolSurfaceIsSmall(t *testing.T) {
+	f := newFixture(t, Options{})
+	res, err := f.cs.ListTools(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tl := range res.Tools {
+		names = append(names, tl.Name)
+	}
+	want := "execute_code generate_tools get_tool list_servers list_tools search_tools usage_stats"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("tools = %s, want %s", got, want)
+	}
+	data, _ := json.Marshal(res.Tools)
+	tools := CountTokens(string(data))
+	instr := CountTokens(f.cs.InitializeResult().Instructions)
+	t.Logf("tool list: %d o200k tokens; instructions: %d", tools, instr)
+	if tools >= 1000 {
+		t.Errorf("tool list costs %d o200k tokens, budget 1000", tools)
+	}
+	if instr >= 500 || instr == 0 {
+		t.Errorf("instructions cost %d o200k tokens, budget 1..499", instr)
+	}
+}
+
+func TestDiscoverAndRun(t *testing.T) {
+	f := newFixture(t, Options{}, "inventory", "orders")
+
+	out, isErr := f.call(t, "list_tools", map[string]any{"server": "orders"})
+	if isErr || !strings.Contains(out, "func RecentOrders(args RecentOrdersArgs) (*RecentOrdersResult, error)") {
+		t.Fatalf("list_tools orders: isError=%v\n%s", isErr, out)
+	}
+	out, isErr = f.call(t, "list_servers", nil)
+	for _, want := range []string{"inventory: ready, 1 tools", `import "mcp_tools/orders", generated `} {
+		if isErr || !strings.Contains(out, want) {
+			t.Errorf("list_servers lacks %q:\n%s", want, out)
+		}
+	}
+	out, isErr = f.call(t, "search_tools", map[string]any{"query": "recent orders", "limit": 1})
+	if isErr || !strings.HasPrefix(out, "orders.RecentOrders(") {
+		t.Errorf("search_tools: isError=%v\n%s", isErr, out)
+	}
+	out, isErr = f.call(t, "get_tool", map[string]any{"server": "inventory", "tool": "list_products"})
+	for _, want := range []string{"func ListProducts(args ListProductsArgs) (*ListProductsResult, error)", "type ListProductsResultProducts struct", "Stock"} {
+		if isErr || !strings.Contains(out, want) {
+			t.Errorf("get_tool lacks %q:\n%s", want, out)
+		}
+	}
+
+	code := `p, err := inventory.ListProducts(inventory.ListProductsArgs{Category: mcp_tools.String("tools")})
+if err != nil {
+	fmt.Println(err)
+	return
+}
+o, err := orders.RecentOrders(orders.RecentOrdersArgs{})
+if err != nil {
+	fmt.Println(err)
+	return
+}
+fmt.Println(len(p.Products), "tools products;", len(o.Orders) > 100)`
+	out, isErr = f.call(t, "execute_code", map[string]any{"code": code})
+	if isErr || !strings.HasPrefix(out, "80 tools products; true\n") {
+		t.Fatalf("execute_code: isError=%v\n%s", isErr, out)
+	}
+	if !strings.Contains(out, "2 tool calls (inventory 1, orders 1)") || !strings.Contains(out, "tokens returned to you") {
+		t.Errorf("footer missing or wrong:\n%s", out)
+	}
+
+	st, err := f.c.ledger.ReadStats()
+	if err != nil || st.Runs != 1 || st.Calls != 2 || st.Saved() < 1000 {
+		t.Errorf("ledger after one run: %+v, %v", st, err)
+	}
+	out, _ = f.call(t, "usage_stats", nil)
+	if !strings.Contains(out, "runs: 1 (0 failed), tool calls: 2") {
+		t.Errorf("usage_stats:\n%s", out)
+	}
+}
+
+func TestBadArgumentsAreToolErrors(t *testing.T) {
+	f := newFixture(t, Options{MaxLimits: sandbox.Limits{Timeout: time.Minute}}, "inventory")
+	tests := []struct {
+		tool string
+		args map[string]any
+		want string
+	}{
+		{"list_tools", map[string]any{"server": "nope"}, `unknown server "nope"; configured: inventory`},
+		{"get_tool", map[string]any{"server": "inventory", "tool": "nope"}, `server inventory has no tool "nope"; its tools: ListProducts`},
+		{"get_tool", map[string]any{"server": "nope", "tool": "x"}, `unknown server "nope"`},
+		{"search_tools", map[string]any{"query": " "}, "query is empty"},
+		{"search_tools", map[string]any{"query": "x", "detail": "all"}, `detail "all"`},
+		{"search_tools", map[string]any{"query": "x", "limit": 1000}, "limit 1000"},
+		{"execute_code", map[string]any{"code": ""}, "code is empty"},
+		{"execute_code", map[string]any{"code": "fmt.Println(1)", "timeout_seconds": -1}, "timeout_seconds -1"},
+		{"execute_code", map[string]any{"code": "fmt.Println(1)", "timeout_seconds": 3600}, "limit"},
+		{"execute_code", map[string]any{"code": "fmt.Println(1)", "sandbox": "docker"}, `sandbox "docker" is not available`},
+		{"execute_code", map[string]any{"code": "x := 1"}, "line 1"},
+		{"execute_code", map[string]any{"code": `import "os"` + "\nfunc main() { os.Exit(1) }"}, "os"},
+		{"generate_tools", map[string]any{"servers": []string{"nope"}}, `unknown server "nope"`},
+		{"list_tools", map[string]any{}, `unknown server ""`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.tool+" "+tt.want, func(t *testing.T) {
+			out, isErr := f.call(t, tt.tool, tt.args)
+			if !isErr || !strings.Contains(out, tt.want) {
+				t.Errorf("isError=%v, want true with %q:\n%s", isErr, tt.want, out)
+			}
+		})
+	}
+}
+
+func TestExecuteCodeOutputCap(t *testing.T) {
+	f := newFixture(t, Options{OutputChars: 2000})
+	out, isErr := f.call(t, "execute_code", map[string]any{"code": `for i := 0; i < 10000; i++ { fmt.Println("line", i) }`})
+	if isErr || !strings.Contains(out, "[output truncated:") || len(out) > 2600 {
+		t.Errorf("isError=%v len=%d:\n%s", isErr, len(out), out[:min(len(out), 3000)])
+	}
+}
+
+func TestConfigChangeAddsServer(t *testing.T) {
+	f := newFixture(t, Options{ConfigPoll: 100 * time.Millisecond}, "inventory")
+	if out, isErr := f.call(t, "list_tools", map[string]any{"server": "orders"}); !isErr {
+		t.Fatalf("orders should not exist yet:\n%s", out)
+	}
+	time.Sleep(50 * time.Millisecond) // a different mtime even on coarse file systems
+	writeConfig(t, f.config, "inventory", "orders")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out, _ := f.call(t, "list_servers", nil)
+		if strings.Contains(out, `import "mcp_tools/orders", generated`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("orders never appeared:\n%s", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(f.c.Workspace(), "mcp_tools", "orders", "orders.go")); err != nil {
+		t.Errorf("stubs not written: %v", err)
+	}
+	out, isErr := f.call(t, "execute_code", map[string]any{"code": `o, err := orders.RecentOrders(orders.RecentOrdersArgs{Days: mcp_tools.Int(1)}); fmt.Println(err == nil && len(o.Orders) > 0)`})
+	if isErr || !strings.HasPrefix(out, "true") {
+		t.Errorf("new server not usable: %s", out)
+	}
+}

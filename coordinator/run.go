@@ -1,0 +1,167 @@
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+)
+
+// RunOutcome is a finished snippet run as the model or the CLI sees it.
+type RunOutcome struct {
+	// Output is what the snippet printed (stdout, then stderr marked as such), truncated to
+	// Options.OutputChars with a structural notice.
+	Output string
+	// Truncated is true when Output was cut.
+	Truncated bool
+	// Err is the snippet's failure (a *sandbox.Error), or nil.
+	Err error
+	// Usage is what the run cost and saved; it is also the ledger line.
+	Usage LedgerEntry
+}
+
+// Footer is the one line appended to execute_code's answer.
+func (o *RunOutcome) Footer() string {
+	u := o.Usage
+	var per []string
+	names := make([]string, 0, len(u.PerServer))
+	for n := range u.PerServer {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		per = append(per, fmt.Sprintf("%s %d", n, u.PerServer[n].Calls))
+	}
+	calls := fmt.Sprintf("%d tool calls", u.Calls)
+	if len(per) > 0 {
+		calls += " (" + strings.Join(per, ", ") + ")"
+	}
+	return fmt.Sprintf("[%s · tools returned %s, %d tokens, kept in the sandbox · %d tokens returned to you · %s]",
+		calls, humanBytes(u.ToolBytes), u.ToolTokens, u.ReturnedTokens, time.Duration(u.DurationMS*float64(time.Millisecond)).Round(time.Millisecond))
+}
+
+// Run runs a snippet against the workspace's stubs and the Pool, records it in the ledger under
+// tool, and returns the outcome. timeout of 0 means the configured default. The returned error is
+// only for a request that could not be run at all (empty code, limits out of range); a failing
+// snippet is reported in RunOutcome.Err.
+func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.Duration) (*RunOutcome, error) {
+	if strings.TrimSpace(code) == "" {
+		return nil, errors.New("code is empty: pass a Go snippet (a package main, or statements for the body of main)")
+	}
+	m := newMeter(c.pool)
+	start := time.Now()
+	res, err := c.sb.Run(ctx, &sandbox.Request{
+		Source:   code,
+		Packages: c.ws.FS(),
+		Limits:   sandbox.Limits{Timeout: timeout},
+		Tools:    m,
+	})
+	var se *sandbox.Error
+	if err != nil && errors.As(err, &se) && se.Kind == sandbox.KindLimits {
+		return nil, err
+	}
+	out := &RunOutcome{Err: err}
+	if res != nil {
+		text := res.Stdout
+		if res.Stderr != "" {
+			if text != "" && !strings.HasSuffix(text, "\n") {
+				text += "\n"
+			}
+			text += "[stderr]\n" + res.Stderr
+		}
+		out.Output, out.Truncated = truncateOutput(text, c.opts.OutputChars)
+	}
+	u := m.usage()
+	u.Time = start.UTC()
+	u.Tool = tool
+	u.OK = err == nil
+	if se != nil {
+		u.Error = string(se.Kind)
+	} else if err != nil {
+		u.Error = "internal"
+	}
+	u.ReturnedBytes = len(out.Output)
+	u.ReturnedTokens = CountTokens(out.Output)
+	u.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	out.Usage = u
+	if lerr := c.ledger.Append(u); lerr != nil {
+		c.log.Warn("ledger", "err", lerr)
+	}
+	return out, nil
+}
+
+// meter wraps the Pool to count what tools return into the sandbox, per server. Tokens are
+// counted off the call path, by one worker, so metering adds no tokenizer time to a call.
+type meter struct {
+	caller sandbox.ToolCaller
+	queue  chan metered
+	done   chan struct{}
+	qmu    sync.RWMutex // senders hold it shared, so usage can close queue safely
+	closed bool
+	mu     sync.Mutex
+	per    map[string]ServerUsage
+}
+
+type metered struct {
+	server string
+	result json.RawMessage
+}
+
+func newMeter(caller sandbox.ToolCaller) *meter {
+	m := &meter{caller: caller, queue: make(chan metered, 1024), done: make(chan struct{}), per: map[string]ServerUsage{}}
+	go func() {
+		defer close(m.done)
+		for r := range m.queue {
+			tokens := CountTokens(string(r.result))
+			m.mu.Lock()
+			u := m.per[r.server]
+			u.ToolTokens += tokens
+			m.per[r.server] = u
+			m.mu.Unlock()
+		}
+	}()
+	return m
+}
+
+func (m *meter) CallTool(ctx context.Context, server, tool string, args json.RawMessage) (json.RawMessage, error) {
+	res, err := m.caller.CallTool(ctx, server, tool, args)
+	m.mu.Lock()
+	u := m.per[server]
+	u.Calls++
+	u.ToolBytes += int64(len(res))
+	m.per[server] = u
+	m.mu.Unlock()
+	m.qmu.RLock()
+	if len(res) > 0 && !m.closed {
+		m.queue <- metered{server, res}
+	}
+	m.qmu.RUnlock()
+	return res, err
+}
+
+// usage stops token counting (later calls are still counted, without tokens) and returns the
+// totals.
+func (m *meter) usage() LedgerEntry {
+	m.qmu.Lock()
+	if !m.closed {
+		m.closed = true
+		close(m.queue)
+	}
+	m.qmu.Unlock()
+	<-m.done
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := LedgerEntry{PerServer: m.per}
+	for _, u := range m.per {
+		e.Calls += u.Calls
+		e.ToolBytes += u.ToolBytes
+		e.ToolTokens += u.ToolTokens
+	}
+	return e
+}

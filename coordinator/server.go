@@ -1,0 +1,311 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcp-coordinator/mcp-coordinator/codegen"
+	"github.com/mcp-coordinator/mcp-coordinator/downstream"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+)
+
+// Version is reported to MCP clients.
+var Version = "0.1.0"
+
+// Instructions is the server's instructions for the model: how to work with the coordinator.
+const Instructions = `Every configured MCP server is available as a typed Go package. Work like this:
+1. Find tools with search_tools (or list_servers, then list_tools).
+2. Read the exact Go types with get_tool.
+3. Write ONE Go snippet that does the whole job and run it with execute_code: call the tools, chain and filter their results in Go, and print only the answer. Tool results stay in the sandbox; only what you print comes back to you.
+
+Snippets: a package main, or just statements (imports are then added for you). Import a server as "mcp_tools/<server>". Each tool is func X(args XArgs) (*XResult, error); res.Text() joins the text content; typed fields exist when the tool declares an output schema. Optional arguments are pointers: use mcp_tools.String("x"), mcp_tools.Int(3), mcp_tools.Float(1.5), mcp_tools.Bool(true) (import "mcp_tools"). A tool's own failure comes back as the error. Standard library only: fmt, strings, strconv, sort, encoding/json, regexp, time, math and similar; no os, net, files or exec.
+
+The interpreter lacks: min/max builtins (write an if), range over functions, slices.Sort* (use sort.Slice), errors.As into your own types (use a type switch), type inference from a func literal (write the type arguments), custom MarshalJSON methods, embedded structs in JSON.
+
+A failed run says the kind of error, the snippet line and a hint: fix the snippet and run it again.`
+
+// NewServer returns the coordinator's MCP server. Call c.Start before serving.
+func NewServer(c *Coordinator) *mcp.Server {
+	s := mcp.NewServer(&mcp.Implementation{Name: "mcp-coordinator", Version: Version}, &mcp.ServerOptions{
+		Instructions: Instructions,
+		Logger:       c.log,
+	})
+	ro := &mcp.ToolAnnotations{ReadOnlyHint: true}
+	mcp.AddTool(s, &mcp.Tool{Name: "list_servers", Annotations: ro,
+		Description: "List the MCP servers behind this coordinator: state, tool count, Go import path, when stubs were generated."},
+		c.listServers)
+	mcp.AddTool(s, &mcp.Tool{Name: "list_tools", Annotations: ro,
+		Description: "List one server's tools, one line each: Go signature and summary."},
+		c.listTools)
+	mcp.AddTool(s, &mcp.Tool{Name: "search_tools", Annotations: ro,
+		Description: "Search all servers' tools by name, description and parameter names; best matches first."},
+		c.searchTools)
+	mcp.AddTool(s, &mcp.Tool{Name: "get_tool", Annotations: ro,
+		Description: "Show one tool's Go declaration: the function, its argument and result types with field comments."},
+		c.getTool)
+	mcp.AddTool(s, &mcp.Tool{Name: "generate_tools",
+		Description: "Re-read servers' tool lists and regenerate their Go packages; says what changed. Rarely needed: stubs follow changes by themselves."},
+		c.generateTools)
+	mcp.AddTool(s, &mcp.Tool{Name: "execute_code",
+		Description: "Run a Go snippet in the sandbox. Returns what it printed and a footer with tool calls made and tokens kept out of your context. Errors give kind, line and hint."},
+		c.executeCode)
+	mcp.AddTool(s, &mcp.Tool{Name: "usage_stats", Annotations: ro,
+		Description: "Show the savings so far: runs, tool calls, tokens kept out of context, per server."},
+		c.usageStats)
+	return s
+}
+
+type noArgs struct{}
+
+type serverArgs struct {
+	Server string `json:"server" jsonschema:"server name from list_servers"`
+}
+
+type searchArgs struct {
+	Query  string `json:"query" jsonschema:"words to match"`
+	Limit  int    `json:"limit,omitempty" jsonschema:"max results (default 10)"`
+	Detail string `json:"detail,omitempty" jsonschema:"name, signature (default) or full"`
+}
+
+type toolArgs struct {
+	Server string `json:"server"`
+	Tool   string `json:"tool" jsonschema:"MCP name or Go name"`
+}
+
+type generateArgs struct {
+	Servers []string `json:"servers,omitempty" jsonschema:"default: all"`
+}
+
+type executeArgs struct {
+	Code           string  `json:"code" jsonschema:"Go snippet: package main, or statements"`
+	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" jsonschema:"default 30, capped by config"`
+	Sandbox        string  `json:"sandbox,omitempty" jsonschema:"process (default)"`
+}
+
+func text(s string) *mcp.CallToolResult {
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: s}}}
+}
+
+func toolError(s string) *mcp.CallToolResult {
+	r := text(s)
+	r.IsError = true
+	return r
+}
+
+func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _ noArgs) (*mcp.CallToolResult, any, error) {
+	var b strings.Builder
+	status := c.pool.Status()
+	if len(status) == 0 {
+		fmt.Fprintf(&b, "no servers configured in %s\n", c.opts.ConfigPath)
+	}
+	for _, st := range status {
+		e, generated := c.ws.Entry(st.Name)
+		fmt.Fprintf(&b, "%s: %s", st.Name, st.State)
+		if st.Err != "" {
+			fmt.Fprintf(&b, " (%s)", oneLine(st.Err, 300))
+		}
+		if st.State == downstream.StateReady {
+			fmt.Fprintf(&b, ", %d tools", len(st.Tools))
+		}
+		if generated {
+			fmt.Fprintf(&b, ", import \"mcp_tools/%s\", generated %s", e.Package, e.GeneratedAt.Format(time.RFC3339))
+		} else {
+			fmt.Fprintf(&b, ", import \"mcp_tools/%s\" (not generated yet)", c.ws.PackageFor(st.Name))
+		}
+		c.mu.Lock()
+		if ge := c.genErrs[st.Name]; ge != "" {
+			fmt.Fprintf(&b, ", generation failed: %s", oneLine(ge, 200))
+		}
+		c.mu.Unlock()
+		b.WriteByte('\n')
+	}
+	for _, s := range c.Config().Skipped {
+		fmt.Fprintf(&b, "%s: skipped (%s)\n", s.Name, s.Reason)
+	}
+	return text(b.String()), nil, nil
+}
+
+func (c *Coordinator) listTools(ctx context.Context, _ *mcp.CallToolRequest, in serverArgs) (*mcp.CallToolResult, any, error) {
+	pkg, err := c.stubs(ctx, in.Server)
+	if err != nil {
+		return toolError(err.Error()), nil, nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "import \"mcp_tools/%s\"  // %d tools; get_tool shows the types\n", pkg.Name, len(pkg.Tools))
+	for _, t := range pkg.Tools {
+		fmt.Fprintf(&b, "%s", t.Signature)
+		if t.Summary != "" {
+			fmt.Fprintf(&b, " // %s", oneLine(t.Summary, 160))
+		}
+		b.WriteByte('\n')
+	}
+	return text(b.String()), nil, nil
+}
+
+func (c *Coordinator) getTool(ctx context.Context, _ *mcp.CallToolRequest, in toolArgs) (*mcp.CallToolResult, any, error) {
+	pkg, err := c.stubs(ctx, in.Server)
+	if err != nil {
+		return toolError(err.Error()), nil, nil
+	}
+	for _, t := range pkg.Tools {
+		if t.Name == in.Tool || t.GoName == in.Tool || strings.EqualFold(t.GoName, codegen.GoName(in.Tool)) {
+			return text(fmt.Sprintf("import \"mcp_tools/%s\"  // MCP tool %q\n\n%s", pkg.Name, t.Name, t.Doc)), nil, nil
+		}
+	}
+	var names []string
+	for _, t := range pkg.Tools {
+		names = append(names, t.GoName)
+	}
+	return toolError(fmt.Sprintf("server %s has no tool %q; its tools: %s", in.Server, in.Tool, strings.Join(names, ", "))), nil, nil
+}
+
+func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, in searchArgs) (*mcp.CallToolResult, any, error) {
+	if strings.TrimSpace(in.Query) == "" {
+		return toolError("query is empty: give a few words, for example \"read file\""), nil, nil
+	}
+	switch in.Detail {
+	case "", "signature", "name", "full":
+	default:
+		return toolError(fmt.Sprintf("detail %q: use name, signature or full", in.Detail)), nil, nil
+	}
+	if in.Limit < 0 || in.Limit > 100 {
+		return toolError(fmt.Sprintf("limit %d: use 1 to 100 (default 10)", in.Limit)), nil, nil
+	}
+	if in.Limit == 0 {
+		in.Limit = 10
+	}
+	var pkgs []*codegen.Package
+	var missing []string
+	for _, s := range c.Config().Servers {
+		pkg, err := c.stubs(ctx, s.Name)
+		if err != nil {
+			missing = append(missing, s.Name)
+			continue
+		}
+		pkgs = append(pkgs, pkg)
+	}
+	hits := search(pkgs, in.Query, in.Limit)
+	var b strings.Builder
+	if len(hits) == 0 {
+		fmt.Fprintf(&b, "no tool matches %q\n", in.Query)
+	}
+	for _, h := range hits {
+		switch in.Detail {
+		case "name":
+			fmt.Fprintf(&b, "%s.%s\n", h.pkg.Name, h.tool.GoName)
+		case "full":
+			fmt.Fprintf(&b, "// import \"mcp_tools/%s\"\n%s\n", h.pkg.Name, h.tool.Doc)
+		default:
+			fmt.Fprintf(&b, "%s.%s // %s\n", h.pkg.Name, strings.TrimPrefix(h.tool.Signature, "func "), oneLine(h.tool.Summary, 120))
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(&b, "(not searched, not available: %s)\n", strings.Join(missing, ", "))
+	}
+	return text(b.String()), nil, nil
+}
+
+func (c *Coordinator) generateTools(ctx context.Context, req *mcp.CallToolRequest, in generateArgs) (*mcp.CallToolResult, any, error) {
+	servers := in.Servers
+	if len(servers) == 0 {
+		for _, s := range c.Config().Servers {
+			servers = append(servers, s.Name)
+		}
+	}
+	token := req.Params.GetProgressToken()
+	var b strings.Builder
+	failed := 0
+	for i, s := range servers {
+		reports, err := c.Generate(ctx, []string{s})
+		if err != nil {
+			return toolError(err.Error()), nil, nil
+		}
+		for _, r := range reports {
+			if r.Err != nil {
+				failed++
+			}
+			b.WriteString(r.String() + "\n")
+		}
+		if token != nil {
+			_ = req.Session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
+				ProgressToken: token, Progress: float64(i + 1), Total: float64(len(servers)), Message: s,
+			})
+		}
+	}
+	if len(in.Servers) == 0 {
+		known := map[string]bool{}
+		for _, s := range c.Config().Servers {
+			known[s.Name] = true
+		}
+		if removed, err := c.ws.Remove(known); err == nil && len(removed) > 0 {
+			fmt.Fprintf(&b, "removed stubs of servers no longer configured: %s\n", strings.Join(removed, ", "))
+		}
+	}
+	r := text(b.String())
+	r.IsError = failed == len(servers) && failed > 0
+	return r, nil, nil
+}
+
+func (c *Coordinator) executeCode(ctx context.Context, _ *mcp.CallToolRequest, in executeArgs) (*mcp.CallToolResult, any, error) {
+	if in.Sandbox != "" && in.Sandbox != "process" {
+		return toolError(fmt.Sprintf("sandbox %q is not available; use \"process\" (the default)", in.Sandbox)), nil, nil
+	}
+	if in.TimeoutSeconds < 0 {
+		return toolError(fmt.Sprintf("timeout_seconds %g: must be positive", in.TimeoutSeconds)), nil, nil
+	}
+	out, err := c.Run(ctx, "execute_code", in.Code, time.Duration(in.TimeoutSeconds*float64(time.Second)))
+	if err != nil {
+		return toolError(err.Error()), nil, nil
+	}
+	if out.Err != nil {
+		var b strings.Builder
+		b.WriteString(errorText(out.Err))
+		if out.Output != "" {
+			b.WriteString("\n\noutput before the failure:\n" + out.Output)
+		}
+		b.WriteString("\n" + out.Footer())
+		return toolError(b.String()), nil, nil
+	}
+	body := out.Output
+	if body != "" && !strings.HasSuffix(body, "\n") {
+		body += "\n"
+	}
+	if body == "" {
+		body = "(the snippet printed nothing)\n"
+	}
+	return text(body + out.Footer()), nil, nil
+}
+
+func errorText(err error) string {
+	var se *sandbox.Error
+	if errors.As(err, &se) {
+		return se.Error()
+	}
+	return "error: " + err.Error()
+}
+
+func (c *Coordinator) usageStats(ctx context.Context, _ *mcp.CallToolRequest, _ noArgs) (*mcp.CallToolResult, any, error) {
+	st, err := c.ledger.ReadStats()
+	if err != nil {
+		return toolError(err.Error()), nil, nil
+	}
+	return text(st.String()), nil, nil
+}
+
+// oneLine flattens s to one line of at most n bytes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		cut := n
+		for cut > 0 && s[cut]&0xC0 == 0x80 {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}

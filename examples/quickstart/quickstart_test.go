@@ -1,0 +1,45 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/mcp-coordinator/mcp-coordinator/examples/demoservers"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/process"
+)
+
+func TestMain(m *testing.M) {
+	process.RunnerMain()
+	demoservers.MaybeServe(os.Args)
+	os.Exit(m.Run())
+}
+
+func TestQuickstart(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	got := out.String()
+	for _, re := range []string{
+		`the model sees 7 coordinator tools \(\d+ o200k tokens\)`,
+		`inventory: ready, 1 tools`,
+		`func RecentOrders\(args RecentOrdersArgs\) \(\*RecentOrdersResult, error\)`,
+		`\d+ products to restock; top 5:\n    \w{3}-\d{4} stock \d+, sold \d+ in 30 days`,
+		`2 tool calls \(inventory 1, orders 1\) · tools returned [\d.]+ KB, \d+ tokens, kept in the sandbox · \d+ tokens returned to you`,
+		`runs: 1 \(0 failed\), tool calls: 2`,
+	} {
+		if !regexp.MustCompile(re).MatchString(got) {
+			t.Errorf("output lacks %s", re)
+		}
+	}
+	if t.Failed() {
+		t.Log(got)
+	}
+	if strings.Contains(got, "isError") {
+		t.Error("a step failed")
+	}
+}

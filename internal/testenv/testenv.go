@@ -1,0 +1,74 @@
+// Package testenv finds the real parts the integration tests use: the pinned npm servers and
+// clients in testdata/npm, and the go-sdk example servers installed into .bin by .ci/run.
+//
+// A test that needs a missing part calls [Require]: it skips with a message that says how to
+// install the part, unless MCP_COORDINATOR_REQUIRE_INTEGRATION=1 is set (as .ci/run does), in
+// which case the test fails.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// RequireIntegrationEnv is the variable that turns a missing real part into a test failure.
+const RequireIntegrationEnv = "MCP_COORDINATOR_REQUIRE_INTEGRATION"
+
+var (
+	rootOnce sync.Once
+	root     string
+)
+
+// Root returns the repository root (the directory holding go.mod).
+func Root() string {
+	rootOnce.Do(func() {
+		_, file, _, _ := runtime.Caller(0)
+		root = filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	})
+	return root
+}
+
+// Require skips (or, with MCP_COORDINATOR_REQUIRE_INTEGRATION=1, fails) the test when ok is false.
+func Require(t testing.TB, ok bool, what, howToInstall string) {
+	t.Helper()
+	if ok {
+		return
+	}
+	msg := what + " is missing; install it with: " + howToInstall
+	if os.Getenv(RequireIntegrationEnv) == "1" {
+		t.Fatalf("%s (%s=1 makes this a failure)", msg, RequireIntegrationEnv)
+	}
+	t.Skip(msg)
+}
+
+// NodeBin returns the path of an executable installed by npm in testdata/npm (for example
+// "mcp-server-everything"), skipping or failing the test through [Require] when it is missing.
+func NodeBin(t testing.TB, name string) string {
+	t.Helper()
+	p := filepath.Join(Root(), "testdata", "npm", "node_modules", ".bin", name)
+	if runtime.GOOS == "windows" {
+		p += ".cmd"
+	}
+	_, err := os.Stat(p)
+	_, nodeErr := exec.LookPath("node")
+	Require(t, err == nil && nodeErr == nil, "node and "+name, "cd testdata/npm && npm ci")
+	return p
+}
+
+// GoServer returns the path of a go-sdk example server installed into .bin by .ci/run
+// ("everything", "memory", "toolschemas", "everything-server").
+func GoServer(t testing.TB, name string) string {
+	t.Helper()
+	p := filepath.Join(Root(), ".bin", name)
+	if runtime.GOOS == "windows" {
+		p += ".exe"
+	}
+	_, err := os.Stat(p)
+	Require(t, err == nil, "go-sdk example server "+name,
+		"GOBIN=$PWD/.bin go install github.com/modelcontextprotocol/go-sdk/examples/server/"+name+"@v1.8.0")
+	return p
+}

@@ -1,0 +1,185 @@
+// Package mcp_tools is the runtime that generated stub packages import.
+//
+// A generated package mcp_tools/<server> turns each of the server's tools into a typed Go function
+// that calls [Call]. Inside the sandbox the call travels to the coordinator, which alone holds the
+// server sessions; outside the sandbox (when a workspace is type-checked or built with the Go
+// toolchain) no transport is installed and [Call] returns [ErrNoTransport].
+//
+// The package uses the standard library only, so that it compiles everywhere the stubs do: the
+// coordinator copies this file into <workspace>/mcp_tools/ beside the generated packages.
+//
+// # Optional arguments
+//
+// Optional scalar arguments are pointers. Fill them with the typed helpers [String], [Int], [Float]
+// and [Bool]; for an optional object write &T{...}. (There is no generic Ptr: the sandbox's
+// interpreter cannot mix a generic source function into a compiled package.)
+//
+//	fs.ListDirectory(fs.ListDirectoryArgs{Path: "/tmp", Depth: mcp_tools.Int(2)})
+//
+// # Errors
+//
+// A tool that reports an error (isError in the MCP result) comes back as a *[ToolError]; a failure to
+// reach the server or tool comes back as a *[CallError]. Test for them with a type switch or
+// [errors.Is] against [ErrToolFailed]; errors.As into these types is not available in the sandbox.
+package mcp_tools
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+)
+
+// Content is one content block of a tool result: text, image, audio, a resource link or an
+// embedded resource. Only the fields of its Type are set.
+type Content struct {
+	Type     string          `json:"type"`
+	Text     string          `json:"text,omitempty"`
+	Data     string          `json:"data,omitempty"` // base64, for image and audio
+	MimeType string          `json:"mimeType,omitempty"`
+	URI      string          `json:"uri,omitempty"` // for resource_link
+	Name     string          `json:"name,omitempty"`
+	Resource json.RawMessage `json:"resource,omitempty"` // for resource: {uri, mimeType, text|blob}
+}
+
+// Result is a tool's answer as it arrived from the server.
+type Result struct {
+	// Content holds the unstructured content blocks.
+	Content []Content `json:"content"`
+	// Structured is the raw structuredContent, or nil when the tool sent none.
+	Structured json.RawMessage `json:"structuredContent,omitempty"`
+	// IsError is true when the tool reported a failure; Call turns such a result into a *ToolError.
+	IsError bool `json:"isError,omitempty"`
+}
+
+// Text returns the text of all text content blocks, joined by newlines.
+func (r *Result) Text() string {
+	if r == nil {
+		return ""
+	}
+	return Text(r.Content)
+}
+
+// Text returns the text of the text blocks in content, joined by newlines.
+func Text(content []Content) string {
+	var b strings.Builder
+	for _, c := range content {
+		if c.Type != "text" && c.Type != "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(c.Text)
+	}
+	return b.String()
+}
+
+// ErrToolFailed matches every *ToolError with errors.Is.
+var ErrToolFailed = errors.New("tool failed")
+
+// ErrNoTransport is returned by Call when no transport is installed: outside the sandbox.
+var ErrNoTransport = errors.New("mcp_tools: no transport: tool calls work only inside mcp-coordinator")
+
+// ToolError is a tool's own report of failure (an MCP result with isError set).
+type ToolError struct {
+	Server, Tool string
+	// Message is the text the tool returned.
+	Message string
+	// Content is the full content the tool returned.
+	Content []Content
+}
+
+func (e *ToolError) Error() string {
+	return fmt.Sprintf("%s.%s: %s", e.Server, e.Tool, e.Message)
+}
+
+// Is reports whether target is ErrToolFailed.
+func (e *ToolError) Is(target error) bool { return target == ErrToolFailed }
+
+// CallError is a failure to complete a call: unknown server or tool, the server is down, invalid
+// arguments rejected by the protocol, a timeout.
+type CallError struct {
+	Server, Tool string
+	Message      string
+}
+
+func (e *CallError) Error() string {
+	return fmt.Sprintf("calling %s.%s: %s", e.Server, e.Tool, e.Message)
+}
+
+// Transport carries one call to the coordinator: it receives the arguments as a JSON object and
+// returns the MCP CallToolResult as JSON, or an error when the call could not be completed.
+// It must be safe for concurrent use.
+type Transport func(server, tool string, args json.RawMessage) (json.RawMessage, error)
+
+var transport atomic.Pointer[Transport]
+
+// SetTransport installs the transport used by Call. The sandbox runner calls it once before a
+// snippet runs; snippets cannot reach it.
+func SetTransport(t Transport) {
+	if t == nil {
+		transport.Store(nil)
+		return
+	}
+	transport.Store(&t)
+}
+
+// Call invokes tool on server. args is marshalled to a JSON object (nil sends {}). When structured
+// is non-nil and the server sent structuredContent, it is decoded into structured. A tool-reported
+// failure is returned as a *ToolError, any other failure as a *CallError.
+// Call is safe for concurrent use.
+func Call(server, tool string, args any, structured any) (*Result, error) {
+	t := transport.Load()
+	if t == nil {
+		return nil, ErrNoTransport
+	}
+	raw := json.RawMessage("{}")
+	if args != nil {
+		b, err := json.Marshal(args)
+		if err != nil {
+			return nil, &CallError{Server: server, Tool: tool, Message: "encoding arguments: " + err.Error()}
+		}
+		if string(b) != "null" {
+			raw = b
+		}
+	}
+	out, err := (*t)(server, tool, raw)
+	if err != nil {
+		var ce *CallError
+		if errors.As(err, &ce) {
+			return nil, ce
+		}
+		return nil, &CallError{Server: server, Tool: tool, Message: err.Error()}
+	}
+	var res Result
+	if err := json.Unmarshal(out, &res); err != nil {
+		return nil, &CallError{Server: server, Tool: tool, Message: "decoding result: " + err.Error()}
+	}
+	if res.IsError {
+		msg := res.Text()
+		if msg == "" {
+			msg = "the tool reported an error without a message"
+		}
+		return nil, &ToolError{Server: server, Tool: tool, Message: msg, Content: res.Content}
+	}
+	if structured != nil && len(res.Structured) > 0 && string(res.Structured) != "null" {
+		if err := json.Unmarshal(res.Structured, structured); err != nil {
+			return nil, &CallError{Server: server, Tool: tool, Message: "decoding structuredContent: " + err.Error()}
+		}
+	}
+	return &res, nil
+}
+
+// String returns a pointer to s, for optional string arguments.
+func String(s string) *string { return &s }
+
+// Int returns a pointer to i, for optional integer arguments.
+func Int(i int64) *int64 { return &i }
+
+// Float returns a pointer to f, for optional number arguments.
+func Float(f float64) *float64 { return &f }
+
+// Bool returns a pointer to b, for optional boolean arguments.
+func Bool(b bool) *bool { return &b }

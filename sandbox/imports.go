@@ -1,0 +1,101 @@
+package sandbox
+
+import (
+	"path"
+	"slices"
+	"strings"
+)
+
+// allowed is the standard library a snippet may import: computation, text and encodings only.
+// Nothing here reaches files, the network, processes, the environment or os.Exit. Left out on
+// purpose: os, os/exec, net, net/http, syscall, unsafe, reflect, runtime, plugin, path/filepath,
+// io/fs and io/ioutil (files, processes, escape hatches), log (Logger.Fatal exits the process),
+// text/template and html/template ((*Template).ParseFiles reads files), flag, testing, crypto/rand.
+var allowed = []string{
+	"bufio", "bytes", "cmp", "container/heap", "container/list", "container/ring", "context",
+	"crypto/hmac", "crypto/md5", "crypto/sha1", "crypto/sha256", "crypto/sha512",
+	"encoding", "encoding/base32", "encoding/base64", "encoding/binary", "encoding/csv",
+	"encoding/hex", "encoding/json", "encoding/xml", "errors", "fmt",
+	"hash", "hash/adler32", "hash/crc32", "hash/crc64", "hash/fnv", "html", "io", "maps",
+	"math", "math/big", "math/bits", "math/cmplx", "math/rand", "math/rand/v2", "net/url", "path",
+	"regexp", "slices", "sort", "strconv", "strings", "sync", "sync/atomic", "text/tabwriter",
+	"time", "unicode", "unicode/utf16", "unicode/utf8",
+}
+
+// RuntimePackage is the import path of the runtime that stub packages import (package mcp_tools).
+const RuntimePackage = "mcp_tools"
+
+// AllowedStdlib returns the standard library packages a snippet may import, sorted.
+func AllowedStdlib() []string { return slices.Clone(allowed) }
+
+// IsAllowedStdlib reports whether path is in the standard library allowlist.
+func IsAllowedStdlib(p string) bool {
+	_, ok := slices.BinarySearch(allowed, p)
+	return ok
+}
+
+// stdlibByName maps a package name to its path, for the imports added to a snippet body.
+// "rand" is math/rand; math/rand/v2 must be imported explicitly.
+var stdlibByName = func() map[string]string {
+	m := map[string]string{}
+	for _, p := range allowed {
+		if strings.HasSuffix(p, "/v2") {
+			continue
+		}
+		m[path.Base(p)] = p
+	}
+	return m
+}()
+
+// deniedHints says what to use instead of a denied package.
+var deniedHints = map[string]string{
+	"os":            "there are no files or environment in the sandbox; print results with fmt.Println and report failures with panic or by printing them",
+	"os/exec":       "the sandbox cannot start processes; call a tool of an MCP server through its mcp_tools/<server> package",
+	"net":           "the sandbox has no network; call a tool of an MCP server through its mcp_tools/<server> package",
+	"net/http":      "the sandbox has no network; call a tool of an MCP server (for example a fetch tool) through its mcp_tools/<server> package",
+	"syscall":       "the sandbox has no system calls",
+	"unsafe":        "use ordinary Go values",
+	"reflect":       "use a type switch or a type assertion",
+	"runtime":       "nothing to tune: goroutines, channels and sync work as usual",
+	"plugin":        "the sandbox cannot load plugins",
+	"path/filepath": "use path for slash-separated paths; the sandbox has no file system",
+	"io/fs":         "the sandbox has no file system; read files through an MCP server's tools",
+	"io/ioutil":     "use io and bytes (io.ReadAll, bytes.Buffer)",
+	"log":           "print with fmt.Println; instead of log.Fatal, print the error and return",
+	"text/template": "build text with fmt.Sprintf or strings.Builder",
+	"html/template": "build text with fmt.Sprintf or strings.Builder, escaping with html.EscapeString",
+	"flag":          "a snippet has no command line",
+	"crypto/rand":   "use math/rand",
+}
+
+// deniedImport returns the KindImport error for an import of p at line.
+func deniedImport(p string, line int, stubs, skills []string) *Error {
+	var msg strings.Builder
+	switch {
+	case strings.HasPrefix(p, RuntimePackage+"/"):
+		msg.WriteString("there is no stub package " + p + "; ")
+		if len(stubs) == 0 {
+			msg.WriteString("no server packages are available")
+		} else {
+			msg.WriteString("available: " + strings.Join(stubs, ", "))
+		}
+		return &Error{Kind: KindImport, Line: line, Msg: msg.String(), Hint: "list_servers shows the servers and their import paths"}
+	case strings.HasPrefix(p, "skills/"):
+		msg.WriteString("there is no skill " + p + "; ")
+		if len(skills) == 0 {
+			msg.WriteString("no skills are saved")
+		} else {
+			msg.WriteString("available: " + strings.Join(skills, ", "))
+		}
+		return &Error{Kind: KindImport, Line: line, Msg: msg.String(), Hint: "list_skills shows the saved skills"}
+	}
+	msg.WriteString("package " + p + " is not available in the sandbox. Allowed: " + strings.Join(allowed, " "))
+	msg.WriteString(", " + RuntimePackage)
+	if len(stubs) > 0 {
+		msg.WriteString(", " + strings.Join(stubs, ", "))
+	}
+	if len(skills) > 0 {
+		msg.WriteString(", " + strings.Join(skills, ", "))
+	}
+	return &Error{Kind: KindImport, Line: line, Msg: msg.String(), Hint: deniedHints[p]}
+}

@@ -1,0 +1,5 @@
+package main
+
+import "reflect"
+
+func reflectValueOfL() reflect.Value { return reflect.ValueOf(&L).Elem() }

@@ -1,0 +1,299 @@
+// Package yaegirun is the part of a sandbox runner that does not depend on the engine: it builds
+// a yaegi interpreter that sees only the allowlisted standard library and the snippet-facing
+// API of mcp_tools, runs a [sandbox.Program] in it, and turns the interpreter's failures into
+// *sandbox.Error values with snippet line numbers.
+//
+// The process engine runs it in a re-executed child; a wasm engine would run it in a wasip1
+// guest. Either way the host installs the tool-call transport with mcp_tools.SetTransport and
+// gives the interpreter writers for the snippet's output and for the interpreter's panic trace.
+package yaegirun
+
+import (
+	"fmt"
+	"io"
+	"path"
+	"reflect"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing/fstest"
+
+	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+)
+
+// gopath is the GOPATH the interpreter sees; Program.Files live below gopath/src.
+const gopath = "_pkg"
+
+var (
+	exportsOnce sync.Once
+	exports     interp.Exports
+)
+
+// Exports returns the binary packages a snippet can import: the allowlisted standard library
+// (sandbox.AllowedStdlib) and the snippet-facing API of mcp_tools (not SetTransport).
+func Exports() interp.Exports {
+	exportsOnce.Do(func() {
+		exports = interp.Exports{}
+		for _, p := range sandbox.AllowedStdlib() {
+			key := p + "/" + path.Base(p)
+			if strings.HasSuffix(p, "/v2") {
+				key = p + "/" + path.Base(path.Dir(p))
+			}
+			if syms, ok := stdlib.Symbols[key]; ok {
+				exports[key] = syms
+			}
+		}
+		exports[sandbox.RuntimePackage+"/"+sandbox.RuntimePackage] = map[string]reflect.Value{
+			"Content":        reflect.ValueOf((*mcp_tools.Content)(nil)),
+			"Result":         reflect.ValueOf((*mcp_tools.Result)(nil)),
+			"ToolError":      reflect.ValueOf((*mcp_tools.ToolError)(nil)),
+			"CallError":      reflect.ValueOf((*mcp_tools.CallError)(nil)),
+			"ErrToolFailed":  reflect.ValueOf(&mcp_tools.ErrToolFailed).Elem(),
+			"ErrNoTransport": reflect.ValueOf(&mcp_tools.ErrNoTransport).Elem(),
+			"Call":           reflect.ValueOf(mcp_tools.Call),
+			"Text":           reflect.ValueOf(mcp_tools.Text),
+			"String":         reflect.ValueOf(mcp_tools.String),
+			"Int":            reflect.ValueOf(mcp_tools.Int),
+			"Float":          reflect.ValueOf(mcp_tools.Float),
+			"Bool":           reflect.ValueOf(mcp_tools.Bool),
+		}
+		exports[markerPath+"/line/line"] = map[string]reflect.Value{"L": reflect.ValueOf(&marker).Elem()}
+		// Stdlib MapTypes let fmt and others see interpreted values through their wrappers.
+		exports["."] = stdlib.Symbols["."]
+	})
+	return exports
+}
+
+// Interp is an interpreter ready for one program. It is not safe for concurrent use and runs
+// one program only.
+type Interp struct {
+	i     *interp.Interpreter
+	files fstest.MapFS
+}
+
+// New returns an interpreter whose snippet output goes to stdout and whose panic trace (one line
+// per unwound frame, "12:3: panic: main.f(...)") goes to trace. Standard input is empty. Creating
+// it is the slow part (milliseconds); a runner does it before a program arrives.
+func New(stdout, trace io.Writer) (*Interp, error) {
+	files := fstest.MapFS{}
+	i := interp.New(interp.Options{
+		GoPath:               gopath,
+		SourcecodeFilesystem: files,
+		Stdin:                strings.NewReader(""),
+		Stdout:               stdout,
+		Stderr:               trace,
+		Args:                 []string{"snippet"},
+	})
+	if err := i.Use(Exports()); err != nil {
+		return nil, fmt.Errorf("loading the allowlisted packages: %w", err)
+	}
+	return &Interp{i: i, files: files}, nil
+}
+
+// Run compiles and runs p: its packages first, then Main. It returns nil when main returned, or
+// an error of kind KindCompile (nothing ran) or KindRuntime (main panicked; Line is not set:
+// compute it from the trace with PanicLine). Goroutines the snippet started are still running
+// when Run returns; the caller ends the process.
+func (in *Interp) Run(p *sandbox.Program) *sandbox.Error {
+	for name, src := range p.Files {
+		in.files[gopath+"/src/"+name] = &fstest.MapFile{Data: []byte(src)}
+	}
+	prog, err := in.compile(Instrument(p.Main))
+	if err != nil {
+		e := CompileError(err)
+		p.Explain(e)
+		return e
+	}
+	if _, err := in.i.Execute(prog); err != nil {
+		e := RuntimeError(err)
+		p.Explain(e)
+		return e
+	}
+	return nil
+}
+
+// compile compiles src, turning a panic of the interpreter's compiler into an error.
+func (in *Interp) compile(src string) (prog *interp.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the interpreter failed on this program: %v", r)
+		}
+	}()
+	return in.i.Compile(src)
+}
+
+var pos = regexp.MustCompile(`^(?:(\S+?\.go):)?(\d+):(?:\d+:)?\s*`)
+
+// CompileError classifies an error of the interpreter's compiler.
+func CompileError(err error) *sandbox.Error {
+	line, msg := splitPos(err.Error())
+	e := &sandbox.Error{Kind: sandbox.KindCompile, Line: line, Msg: msg, Err: err}
+	if strings.Contains(msg, "unable to find source related to") {
+		// The prepared program only imports what exists; say it plainly anyway.
+		e.Kind = sandbox.KindImport
+	}
+	return e
+}
+
+// splitPos splits a leading "line:col: " or "file.go:line:col: " off msg. Positions in the main
+// file have no file name and give the snippet line; positions in package files are kept in the
+// message, relative to the GOPATH src directory.
+func splitPos(msg string) (int, string) {
+	m := pos.FindStringSubmatch(msg)
+	if m == nil {
+		return 0, msg
+	}
+	if m[1] != "" && m[1] != sandbox.MainFile {
+		return 0, strings.TrimPrefix(msg, gopath+"/src/")
+	}
+	line, _ := strconv.Atoi(m[2])
+	return line, msg[len(m[0]):]
+}
+
+// RuntimeError classifies an error returned by the execution of main.
+func RuntimeError(err error) *sandbox.Error {
+	if p, ok := err.(interp.Panic); ok {
+		return &sandbox.Error{Kind: sandbox.KindRuntime, Msg: Clarify("panic: " + PanicValue(p.Value)), Err: err}
+	}
+	line, msg := splitPos(err.Error())
+	return &sandbox.Error{Kind: sandbox.KindRuntime, Line: line, Msg: msg, Err: err}
+}
+
+// clarified maps the interpreter's wording of runtime errors to Go's.
+var clarified = []struct{ yaegi, golang string }{
+	{"reflect: call of reflect.Value.Field on zero Value", "runtime error: invalid memory address or nil pointer dereference"},
+	{"reflect: call of reflect.Value.Elem on zero Value", "runtime error: invalid memory address or nil pointer dereference"},
+	{"reflect: slice index out of range", "runtime error: index out of range"},
+	{"reflect: array index out of range", "runtime error: index out of range"},
+	{"reflect: string index out of range", "runtime error: index out of range"},
+	{"reflect: slice bounds out of range", "runtime error: slice bounds out of range"},
+}
+
+// Clarify rewrites a runtime error message in Go's words where the interpreter's are obscure.
+func Clarify(msg string) string {
+	for _, c := range clarified {
+		msg = strings.Replace(msg, c.yaegi, c.golang, 1)
+	}
+	return msg
+}
+
+// PanicValue formats a recovered panic value as Go would print it.
+func PanicValue(v any) string {
+	if rv, ok := v.(reflect.Value); ok {
+		if !rv.IsValid() || !rv.CanInterface() {
+			return fmt.Sprint(v)
+		}
+		v = rv.Interface()
+	}
+	if err, ok := v.(error); ok {
+		return err.Error()
+	}
+	return fmt.Sprint(v)
+}
+
+var traceLine = regexp.MustCompile(`^(?:(\d+)\t)?(?:(\S+?\.go):)?(\d+)(?::\d+)?: panic`)
+
+// Annotate prefixes a line of the interpreter's panic trace with the current line marker (the
+// snippet line of the statement that last started, in any goroutine) and a tab. A runner calls
+// it as the trace is written, before the panic can end the process.
+func Annotate(traceLine string) string {
+	return strconv.Itoa(int(atomic.LoadInt64(&marker))) + "\t" + strings.TrimRight(traceLine, "\n")
+}
+
+// lastUnwinding returns the trace lines of the last panic: an unwinding prints one line per
+// frame, innermost first, and ends at main.main for the main goroutine, so it starts after the
+// previous line that reached main.main. (A panic recovered earlier in the same goroutine may
+// still be included.)
+func lastUnwinding(trace []string) []string {
+	for i := len(trace) - 2; i >= 0; i-- {
+		if strings.Contains(trace[i], "panic: main.main(") {
+			return trace[i+1:]
+		}
+	}
+	return trace
+}
+
+// PanicLine returns the snippet line where the last panic in trace (annotated lines, oldest
+// first) happened: the line marker when the panic began, else the first statement of the
+// innermost function of the main file. It returns 0 when neither is known.
+func PanicLine(trace []string) int {
+	frames := lastUnwinding(trace)
+	if len(frames) > 0 {
+		if m := traceLine.FindStringSubmatch(frames[0]); m != nil && m[1] != "" && m[1] != "0" {
+			n, _ := strconv.Atoi(m[1])
+			return n
+		}
+	}
+	for _, l := range frames {
+		if line, ok := mainLine(l); ok {
+			return line
+		}
+	}
+	return 0
+}
+
+// mainLine returns the line of a trace line in the main file. The interpreter reports the
+// first statement of the function, not the statement that panicked.
+func mainLine(l string) (int, bool) {
+	m := traceLine.FindStringSubmatch(l)
+	if m == nil || (m[2] != "" && m[2] != sandbox.MainFile) {
+		return 0, false
+	}
+	n, _ := strconv.Atoi(m[3])
+	return n, true
+}
+
+var traceFunc = regexp.MustCompile(`panic: (\S+?)\(\.\.\.\)$`)
+
+// maxTraceReport bounds the frames FormatTrace writes.
+const maxTraceReport = 20
+
+// FormatTrace renders the last panic of trace for the model, innermost function first: "panic
+// at line 7" then one "in main.f (line 5)" per frame, with the line where the function starts.
+func FormatTrace(trace []string) string {
+	frames := lastUnwinding(trace)
+	if len(frames) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	if line := PanicLine(trace); line > 0 {
+		fmt.Fprintf(&b, "panic at line %d\n", line)
+	}
+	for i, l := range frames {
+		if i == maxTraceReport {
+			fmt.Fprintf(&b, "... %d more frames\n", len(frames)-i)
+			break
+		}
+		m := traceLine.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		fn := "?"
+		if f := traceFunc.FindStringSubmatch(l); f != nil {
+			fn = f[1]
+		}
+		if m[2] == "" || m[2] == sandbox.MainFile {
+			fmt.Fprintf(&b, "in %s (starting line %s)\n", fn, m[3])
+		} else {
+			fmt.Fprintf(&b, "in %s (%s:%s)\n", fn, strings.TrimPrefix(m[2], gopath+"/src/"), m[3])
+		}
+	}
+	return b.String()
+}
+
+// SetMaxStack bounds the stack of each goroutine, so that deep recursion ends as a "stack
+// overflow" fatal error instead of eating the memory budget. It returns the bound used.
+func SetMaxStack(memoryBytes int64) int {
+	n := int(memoryBytes / 4)
+	if n > 256<<20 {
+		n = 256 << 20
+	}
+	debug.SetMaxStack(n)
+	return n
+}

@@ -1,0 +1,375 @@
+package sandbox
+
+import (
+	"crypto/sha256"
+	"io"
+	"sync"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"io/fs"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// MainFile is the name under which the prepared snippet is compiled. Interpreter positions in it
+// are reported without the file name ("12:3: ..."), and its line numbers are the snippet's.
+const MainFile = "_.go"
+
+// Program is a snippet made ready to run by [Prepare]: a complete package main and the source
+// packages it needs. Engines compile Main under the name [MainFile] and serve Files from a GOPATH
+// src directory.
+type Program struct {
+	// Main is the snippet as a complete package main. Its line numbers are the snippet's as the
+	// model wrote it: a body is wrapped on its first line, and function and type declarations
+	// moved out of main carry //line directives.
+	Main string
+	// Files holds the source packages Main needs, by path below a GOPATH src directory
+	// ("mcp_tools/demo/demo.go"). Stub packages keep only the declarations the snippet uses.
+	Files map[string]string
+	// Imports lists every package the program imports, directly or through skills, sorted.
+	Imports []string
+	// Body is true when the snippet had no package clause and became the body of main.
+	Body bool
+
+	stubs    map[string]bool // stub import paths, for hints
+	errorsAs bool            // the snippet calls errors.As
+	generic  bool            // the snippet calls a generic function with a func literal argument
+}
+
+// Prepare parses req.Source, wraps a body into package main, adds the imports a body uses
+// without declaring, checks every import against the allowlist and req.Packages, rejects the
+// constructs the interpreter is known to mishandle, and loads the needed packages (stubs pruned
+// to what the snippet uses). Nothing runs. Its errors are *Error of kind KindCompile or KindImport,
+// with snippet line numbers.
+func Prepare(req *Request) (*Program, error) {
+	src := strings.ReplaceAll(req.Source, "\r\n", "\n")
+	avail, err := available(req.Packages)
+	if err != nil {
+		return nil, err
+	}
+	w, err := wrap(src)
+	if err != nil {
+		return nil, err
+	}
+	fset := token.NewFileSet()
+	f, err := parseMain(fset, w.assemble(nil))
+	if err != nil {
+		return nil, err
+	}
+	added := autoImports(f, avail)
+	if len(added) > 0 {
+		if f, err = parseMain(fset, w.assemble(added)); err != nil {
+			return nil, err
+		}
+	}
+	if f.Name.Name != "main" {
+		return nil, &Error{Kind: KindCompile, Line: fset.Position(f.Name.Pos()).Line,
+			Msg: "a snippet must be package main", Hint: "write package main with func main, or only the statements of main without a package clause"}
+	}
+	if !hasMain(f) {
+		return nil, &Error{Kind: KindCompile, Msg: "package main has no func main", Hint: "write func main() { ... }, or only its statements without a package clause"}
+	}
+	p := &Program{Main: w.assemble(added), Body: w.body, Files: map[string]string{}, stubs: map[string]bool{}}
+	if err := checkGaps(fset, f, p); err != nil {
+		return nil, err
+	}
+	if err := p.load(req.Packages, avail, fset, f, w); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// parseMain parses the assembled main file; a syntax error becomes a KindCompile error.
+func parseMain(fset *token.FileSet, src string) (*ast.File, error) {
+	f, err := parser.ParseFile(fset, MainFile, src, 0)
+	if err == nil {
+		return f, nil
+	}
+	e := &Error{Kind: KindCompile, Msg: err.Error(), Err: err}
+	if list, ok := err.(scanner.ErrorList); ok && len(list) > 0 {
+		e.Line = list[0].Pos.Line
+		msgs := make([]string, 0, 3)
+		for i, le := range list {
+			if i == 3 {
+				break
+			}
+			if i == 0 {
+				msgs = append(msgs, le.Msg)
+			} else {
+				msgs = append(msgs, fmt.Sprintf("line %d: %s", le.Pos.Line, le.Msg))
+			}
+		}
+		e.Msg = "syntax error: " + strings.Join(msgs, "; ")
+		if strings.Contains(list[0].Msg, "found 'import'") {
+			e.Hint = "put all imports at the top of the snippet"
+		}
+	}
+	return nil, e
+}
+
+func hasMain(f *ast.File) bool {
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "main" {
+			return true
+		}
+	}
+	return false
+}
+
+// avail is what req.Packages offers: stub and skill import paths.
+type avail struct {
+	stubs, skills []string // import paths, sorted
+}
+
+func (a avail) has(p string) bool {
+	return slices.Contains(a.stubs, p) || slices.Contains(a.skills, p)
+}
+
+func available(pkgs fs.FS) (avail, error) {
+	var a avail
+	if pkgs == nil {
+		return a, nil
+	}
+	for _, root := range []string{RuntimePackage, "skills"} {
+		ents, err := fs.ReadDir(pkgs, root)
+		if err != nil {
+			continue // no such directory: nothing of that kind
+		}
+		for _, e := range ents {
+			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && !strings.HasPrefix(e.Name(), "_") {
+				if root == RuntimePackage {
+					a.stubs = append(a.stubs, root+"/"+e.Name())
+				} else {
+					a.skills = append(a.skills, root+"/"+e.Name())
+				}
+			}
+		}
+	}
+	return a, nil
+}
+
+// autoImports returns the import specs to add to f: one for each package name used as the
+// root of a selector (x.Y) that nothing declares or imports and that names an allowed standard
+// package, a stub package, a skill, or the runtime. Standard packages win over stubs and skills
+// of the same name.
+func autoImports(f *ast.File, a avail) []importSpec {
+	have := map[string]bool{}
+	for _, is := range f.Imports {
+		p, _ := strconv.Unquote(is.Path.Value)
+		if is.Name != nil {
+			have[is.Name.Name] = true
+		} else {
+			have[path.Base(p)] = true
+		}
+	}
+	unresolved := map[*ast.Ident]bool{}
+	for _, id := range f.Unresolved {
+		unresolved[id] = true
+	}
+	var out []importSpec
+	ast.Inspect(f, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		id, ok := sel.X.(*ast.Ident)
+		if !ok || !unresolved[id] || have[id.Name] {
+			return true
+		}
+		p := ""
+		switch {
+		case stdlibByName[id.Name] != "":
+			p = stdlibByName[id.Name]
+		case id.Name == RuntimePackage:
+			p = RuntimePackage
+		case slices.Contains(a.stubs, RuntimePackage+"/"+id.Name):
+			p = RuntimePackage + "/" + id.Name
+		case slices.Contains(a.skills, "skills/"+id.Name):
+			p = "skills/" + id.Name
+		}
+		if p != "" {
+			have[id.Name] = true
+			out = append(out, importSpec{path: p})
+		}
+		return true
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
+	return out
+}
+
+// load checks the imports of f and, transitively, of the packages it imports from pkgs, and
+// fills p.Files and p.Imports.
+func (p *Program) load(pkgs fs.FS, a avail, fset *token.FileSet, f *ast.File, w *wrapped) error {
+	type pending struct {
+		path string
+		line int    // line in the main file, 0 for an import of a package
+		from string // importing package, "" for the main file
+	}
+	var queue []pending
+	for _, is := range f.Imports {
+		ip, _ := strconv.Unquote(is.Path.Value)
+		line := w.importLine(ip)
+		if line == 0 {
+			line = fset.Position(is.Pos()).Line
+		}
+		queue = append(queue, pending{ip, line, ""})
+	}
+	seen := map[string]bool{}
+	srcs := map[string]*pkgSource{}       // source package path -> its files
+	users := []*ast.File{f}               // files whose selectors count as uses of stubs
+	names := map[string]map[string]bool{} // stub path -> used names; nil map: load whole
+	for len(queue) > 0 {
+		q := queue[0]
+		queue = queue[1:]
+		if seen[q.path] {
+			continue
+		}
+		seen[q.path] = true
+		p.Imports = append(p.Imports, q.path)
+		if IsAllowedStdlib(q.path) || q.path == RuntimePackage {
+			continue
+		}
+		if !a.has(q.path) {
+			e := deniedImport(q.path, q.line, a.stubs, a.skills)
+			if q.from != "" {
+				e.Msg = q.from + " imports " + q.path + ": " + e.Msg
+			}
+			return e
+		}
+		ps, err := parseDir(pkgs, q.path)
+		if err != nil {
+			return err
+		}
+		srcs[q.path] = ps
+		if strings.HasPrefix(q.path, RuntimePackage+"/") {
+			p.stubs[q.path] = true
+			names[q.path] = map[string]bool{}
+		} else {
+			users = append(users, ps.files...)
+		}
+		for _, pf := range ps.files {
+			for _, is := range pf.Imports {
+				ip, _ := strconv.Unquote(is.Path.Value)
+				queue = append(queue, pending{ip, 0, q.path})
+			}
+		}
+	}
+	sort.Strings(p.Imports)
+	for _, uf := range users {
+		usedNames(uf, names)
+	}
+	for ip, ps := range srcs {
+		if err := ps.emit(names[ip], p.Files); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// usedNames adds to names[stub] every name f selects from an imported stub package. A dot
+// import makes the stub load whole (names[stub] = nil).
+func usedNames(f *ast.File, names map[string]map[string]bool) {
+	local := map[string]string{} // local name -> stub path
+	for _, is := range f.Imports {
+		ip, _ := strconv.Unquote(is.Path.Value)
+		if _, ok := names[ip]; !ok {
+			continue
+		}
+		name := path.Base(ip)
+		if is.Name != nil {
+			name = is.Name.Name
+		}
+		if name == "." {
+			names[ip] = nil
+			continue
+		}
+		local[name] = ip
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok && id.Obj == nil {
+				if ip, ok := local[id.Name]; ok && names[ip] != nil {
+					names[ip][sel.Sel.Name] = true
+				}
+			}
+		}
+		return true
+	})
+}
+
+// pkgSource is a parsed source package. It is immutable once parsed and shared by the runs
+// that import the same files (see parseDir), with a cache of its pruned forms.
+type pkgSource struct {
+	dir   string
+	fset  *token.FileSet
+	names []string // file names, parallel to files
+	raw   []string // file contents
+	files []*ast.File
+
+	mu     sync.Mutex
+	pruned map[string]map[string]string // sorted used names -> file name -> source
+}
+
+// pkgCache holds the packages parsed lately, by content hash: a stub is parsed once, not at
+// every run.
+var pkgCache = struct {
+	sync.Mutex
+	m map[string]*pkgSource
+}{m: map[string]*pkgSource{}}
+
+const pkgCacheSize = 64
+
+// parseDir parses the non-test Go files of the package at dir in pkgs.
+func parseDir(pkgs fs.FS, dir string) (*pkgSource, error) {
+	ents, err := fs.ReadDir(pkgs, dir)
+	if err != nil {
+		return nil, &Error{Kind: KindImport, Msg: "reading package " + dir + ": " + err.Error(), Err: err}
+	}
+	ps := &pkgSource{dir: dir, fset: token.NewFileSet()}
+	h := sha256.New()
+	io.WriteString(h, dir)
+	for _, e := range ents {
+		n := e.Name()
+		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || strings.HasPrefix(n, ".") {
+			continue
+		}
+		b, err := fs.ReadFile(pkgs, dir+"/"+n)
+		if err != nil {
+			return nil, &Error{Kind: KindImport, Msg: "reading " + dir + "/" + n + ": " + err.Error(), Err: err}
+		}
+		fmt.Fprintf(h, "\x00%s\x00%d\x00", n, len(b))
+		h.Write(b)
+		ps.names = append(ps.names, n)
+		ps.raw = append(ps.raw, string(b))
+	}
+	if len(ps.names) == 0 {
+		return nil, &Error{Kind: KindImport, Msg: "package " + dir + " has no Go files"}
+	}
+	key := string(h.Sum(nil))
+	pkgCache.Lock()
+	cached := pkgCache.m[key]
+	pkgCache.Unlock()
+	if cached != nil {
+		return cached, nil
+	}
+	for i, n := range ps.names {
+		pf, err := parser.ParseFile(ps.fset, dir+"/"+n, ps.raw[i], parser.ParseComments)
+		if err != nil {
+			return nil, &Error{Kind: KindCompile, Msg: "package " + dir + " does not parse: " + err.Error(), Err: err}
+		}
+		ps.files = append(ps.files, pf)
+	}
+	pkgCache.Lock()
+	if len(pkgCache.m) >= pkgCacheSize {
+		clear(pkgCache.m)
+	}
+	pkgCache.m[key] = ps
+	pkgCache.Unlock()
+	return ps, nil
+}

@@ -1,0 +1,228 @@
+package process
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/sandboxtest"
+)
+
+// The figures the issue asks for:
+//
+//	go test -run '^$' -bench . -benchtime 200x ./sandbox/process/
+//
+// BenchmarkTrivial/warm and /cold report p50-ms and p99-ms of a trivial snippet with and
+// without a pool. BenchmarkToolCall compares one echo call through the sandbox with the same
+// call from a plain go-sdk client to the same in-memory go-sdk server. BenchmarkCalls runs 100
+// and 1,000 sequential calls in one snippet and reports us/call against direct calls.
+// BenchmarkStub50 imports a fifty-tool stub and calls one tool (pruned: one function loaded),
+// or references all fifty.
+
+const trivial = `fmt.Println("hi")`
+
+// runAndMeasure runs req b.N times, waiting for a warm runner before each run when warm, and
+// reports the p50 and p99 latency.
+func runAndMeasure(b *testing.B, e *Engine, req *sandbox.Request, warm bool, check func(*sandbox.Result)) {
+	b.Helper()
+	ctx := context.Background()
+	durs := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if warm {
+			b.StopTimer()
+			if err := e.waitPool(ctx, 1); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		start := time.Now()
+		res, err := e.Run(ctx, req)
+		durs = append(durs, time.Since(start))
+		if err != nil {
+			b.Fatalf("run %d: %v", i, err)
+		}
+		if check != nil {
+			check(res)
+		}
+	}
+	b.StopTimer()
+	reportPercentiles(b, durs)
+}
+
+func reportPercentiles(b *testing.B, durs []time.Duration) {
+	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
+	at := func(p float64) float64 {
+		return float64(durs[int(float64(len(durs)-1)*p)].Microseconds()) / 1000
+	}
+	b.ReportMetric(at(0.50), "p50-ms")
+	b.ReportMetric(at(0.99), "p99-ms")
+}
+
+func BenchmarkTrivial(b *testing.B) {
+	req := &sandbox.Request{Source: trivial}
+	check := func(res *sandbox.Result) {
+		if res.Stdout != "hi\n" {
+			b.Fatalf("stdout = %q", res.Stdout)
+		}
+	}
+	b.Run("warm", func(b *testing.B) {
+		runAndMeasure(b, newEngine(b, &Options{PoolSize: 1}), req, true, check)
+	})
+	b.Run("cold", func(b *testing.B) {
+		runAndMeasure(b, newEngine(b, &Options{PoolSize: -1}), req, false, check)
+	})
+}
+
+// sdkCaller sends the sandbox's calls to a go-sdk client session, whatever the server name.
+type sdkCaller struct{ cs *mcp.ClientSession }
+
+func (c sdkCaller) CallTool(ctx context.Context, server, tool string, args json.RawMessage) (json.RawMessage, error) {
+	res, err := c.cs.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: args})
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(res)
+}
+
+// echoServer starts an in-memory go-sdk server with an echo tool and returns a connected
+// client session.
+func echoServer(b *testing.B) *mcp.ClientSession {
+	b.Helper()
+	ctx := context.Background()
+	server := mcp.NewServer(&mcp.Implementation{Name: "bench", Version: "1"}, nil)
+	type in struct {
+		Message string `json:"message"`
+	}
+	mcp.AddTool(server, &mcp.Tool{Name: "echo", Description: "echoes"}, func(ctx context.Context, req *mcp.CallToolRequest, args in) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "Echo: " + args.Message}}}, nil, nil
+	})
+	ct, st := mcp.NewInMemoryTransports()
+	if _, err := server.Connect(ctx, st, nil); err != nil {
+		b.Fatal(err)
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench-client", Version: "1"}, nil).Connect(ctx, ct, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+func directCall(b *testing.B, cs *mcp.ClientSession) {
+	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "echo", Arguments: json.RawMessage(`{"message":"hi"}`)})
+	if err != nil || res.IsError {
+		b.Fatalf("direct call: %v %v", err, res)
+	}
+}
+
+func BenchmarkToolCall(b *testing.B) {
+	cs := echoServer(b)
+	b.Run("direct", func(b *testing.B) {
+		durs := make([]time.Duration, 0, b.N)
+		for i := 0; i < b.N; i++ {
+			start := time.Now()
+			directCall(b, cs)
+			durs = append(durs, time.Since(start))
+		}
+		reportPercentiles(b, durs)
+	})
+	req := &sandbox.Request{
+		Source:   `r, err := demo.Echo(demo.EchoArgs{Message: "hi"}); if err != nil { panic(err) }; fmt.Println(r.Text())`,
+		Packages: sandboxtest.Packages(),
+		Tools:    sdkCaller{cs},
+	}
+	b.Run("sandbox", func(b *testing.B) {
+		runAndMeasure(b, newEngine(b, &Options{PoolSize: 1}), req, true, func(res *sandbox.Result) {
+			if res.Stdout != "Echo: hi\n" || res.Calls != 1 {
+				b.Fatalf("stdout = %q, calls = %d", res.Stdout, res.Calls)
+			}
+		})
+	})
+	b.Run("sandbox-no-call", func(b *testing.B) {
+		noCall := *req
+		noCall.Source = `_ = demo.EchoArgs{Message: "hi"}; fmt.Println("Echo: hi")`
+		runAndMeasure(b, newEngine(b, &Options{PoolSize: 1}), &noCall, true, nil)
+	})
+}
+
+func BenchmarkCalls(b *testing.B) {
+	cs := echoServer(b)
+	for _, n := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("calls=%d/direct", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				for j := 0; j < n; j++ {
+					directCall(b, cs)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "us/call")
+		})
+		b.Run(fmt.Sprintf("calls=%d/sandbox", n), func(b *testing.B) {
+			req := &sandbox.Request{
+				Source: fmt.Sprintf(`n := 0
+for i := 0; i < %d; i++ {
+	r, err := demo.Echo(demo.EchoArgs{Message: "hi"})
+	if err != nil {
+		panic(err)
+	}
+	n += len(r.Text())
+}
+fmt.Println(n)`, n),
+				Packages: sandboxtest.Packages(),
+				Tools:    sdkCaller{cs},
+			}
+			e := newEngine(b, &Options{PoolSize: 1})
+			runAndMeasure(b, e, req, true, func(res *sandbox.Result) {
+				if res.Calls != n {
+					b.Fatalf("calls = %d, want %d", res.Calls, n)
+				}
+			})
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "us/call")
+		})
+	}
+}
+
+// BenchmarkCallOverhead runs 1,000 calls to an instant fake tool: the time per call is the
+// sandbox's own cost (interpreter, JSON, pipe round trip).
+func BenchmarkCallOverhead(b *testing.B) {
+	const n = 1000
+	req := &sandbox.Request{
+		Source: fmt.Sprintf(`for i := 0; i < %d; i++ {
+	if _, err := demo.Echo(demo.EchoArgs{Message: "hi"}); err != nil {
+		panic(err)
+	}
+}`, n),
+		Packages: sandboxtest.Packages(),
+		Tools:    &sandboxtest.Tools{},
+	}
+	runAndMeasure(b, newEngine(b, &Options{PoolSize: 1}), req, true, nil)
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "us/call")
+}
+
+func BenchmarkStub50(b *testing.B) {
+	pkgs := sandboxtest.WithStub(nil, "stub50", sandboxtest.Stub("stub50", 50))
+	var all strings.Builder
+	for i := 1; i <= 50; i++ {
+		fmt.Fprintf(&all, "_ = stub50.Tool%d\n", i)
+	}
+	for _, c := range []struct{ name, src string }{
+		{"one-tool", `r, err := stub50.Tool7(stub50.Tool7Args{Path: "/"}); if err != nil { panic(err) }; fmt.Println(r.Text())`},
+		{"all-tools", all.String() + `r, err := stub50.Tool7(stub50.Tool7Args{Path: "/"}); if err != nil { panic(err) }; fmt.Println(r.Text())`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			req := &sandbox.Request{Source: c.src, Packages: pkgs, Tools: &sandboxtest.Tools{}}
+			runAndMeasure(b, newEngine(b, &Options{PoolSize: 1}), req, true, func(res *sandbox.Result) {
+				if res.Stdout != "ok 7\n" {
+					b.Fatalf("stdout = %q", res.Stdout)
+				}
+			})
+		})
+	}
+}

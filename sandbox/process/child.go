@@ -1,0 +1,143 @@
+package process
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+)
+
+// child is the parent's handle on one runner process.
+type child struct {
+	cmd    *exec.Cmd
+	fw     *frameWriter // the runner's stdin
+	stdin  io.Closer
+	stdout *bufio.Reader
+	stderr *headWriter
+	dir    string
+
+	ready chan struct{} // closed once the ready frame was read, or startup failed (err set)
+	err   error
+
+	waitOnce sync.Once
+	waitErr  error
+}
+
+// stderrHead is how much of a runner's stderr is kept: the Go runtime prints the reason of a
+// fatal error (out of memory, stack overflow, an unrecovered panic) first.
+const stderrHead = 8 << 10
+
+// startChild starts a runner in an empty temporary directory with an empty environment.
+func startChild(command []string) (*child, error) {
+	dir, err := os.MkdirTemp("", "mcp-sandbox-")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(command[0], command[1:]...)
+	cmd.Env = []string{}
+	cmd.Dir = dir
+	cmd.SysProcAttr = sysProcAttr()
+	c := &child{cmd: cmd, dir: dir, stderr: &headWriter{max: stderrHead}, ready: make(chan struct{})}
+	cmd.Stderr = c.stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	c.stdin = stdin
+	c.fw = &frameWriter{w: stdin}
+	c.stdout = bufio.NewReaderSize(stdout, 64<<10)
+	go c.awaitReady()
+	return c, nil
+}
+
+// awaitReady reads the runner's ready frame.
+func (c *child) awaitReady() {
+	defer close(c.ready)
+	f, err := readFrame(c.stdout, len(readyMagic))
+	switch {
+	case err != nil:
+		c.err = fmt.Errorf("the runner did not start: %v%s", err, c.stderrSuffix())
+	case f.typ != frameReady || string(f.payload) != readyMagic:
+		c.err = errors.New("the runner spoke an unknown protocol: does the program's main call process.MaybeRunAsRunner first?")
+	}
+}
+
+func (c *child) stderrSuffix() string {
+	c.kill()
+	c.wait()
+	if h := firstLine(c.stderr.String()); h != "" {
+		return ": " + h
+	}
+	return ""
+}
+
+// failed reports whether startup has failed (without waiting for it).
+func (c *child) failed() bool {
+	select {
+	case <-c.ready:
+		return c.err != nil
+	default:
+		return false
+	}
+}
+
+func (c *child) kill() {
+	if c.cmd.Process != nil {
+		_ = c.cmd.Process.Kill()
+	}
+}
+
+// wait reaps the runner; it is safe to call more than once.
+func (c *child) wait() error {
+	c.waitOnce.Do(func() {
+		c.waitErr = c.cmd.Wait()
+	})
+	return c.waitErr
+}
+
+func (c *child) cleanup() {
+	c.stdin.Close()
+	os.RemoveAll(c.dir)
+}
+
+// headWriter keeps the first max bytes written to it and discards the rest.
+type headWriter struct {
+	mu  sync.Mutex
+	max int
+	buf bytes.Buffer
+}
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if room := h.max - h.buf.Len(); room > 0 {
+		h.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (h *headWriter) String() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.buf.String()
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

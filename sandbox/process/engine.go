@@ -1,0 +1,298 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+)
+
+// Options configures an [Engine]. The zero value (or nil) means the defaults documented on each
+// field.
+type Options struct {
+	// Default holds the limits of a run that sets none. Zero fields mean sandbox.DefaultLimits
+	// (30 s, 256 MiB, 1 MiB of output).
+	Default sandbox.Limits
+	// Max holds the highest limits a request may ask for. Zero fields mean the default: a
+	// request can then only lower that limit.
+	Max sandbox.Limits
+	// PoolSize is the number of runners kept started and initialised, waiting for a snippet.
+	// Zero means 2; a negative value disables the pool, so every run starts its runner.
+	PoolSize int
+	// Command is the program and arguments that start a runner. Empty means the current
+	// executable with the single argument RunnerArg; that program must call MaybeRunAsRunner
+	// first thing in main.
+	Command []string
+	// MaxToolArgsBytes bounds the JSON arguments of one tool call. Zero means 4 MiB.
+	MaxToolArgsBytes int
+	// MaxToolResultBytes bounds one tool result passed into the sandbox; a bigger one fails
+	// the call. Zero means 64 MiB.
+	MaxToolResultBytes int
+	// MaxConcurrentCalls bounds the tool calls of one run in flight at once; further calls
+	// wait. Zero means 16.
+	MaxConcurrentCalls int
+	// Logger receives the engine's own problems (a runner that cannot start). Nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Engine is the process sandbox: every run gets a fresh runner process, taken from a pool of
+// started ones when one is ready. It implements sandbox.Sandbox and is safe for concurrent use.
+type Engine struct {
+	def, max   sandbox.Limits
+	command    []string
+	maxArgs    int
+	maxResult  int
+	maxCalls   int
+	log        *slog.Logger
+	pool       chan *child
+	refill     chan struct{}
+	ctx        context.Context // the engine's lifetime; Close cancels it
+	cancel     context.CancelFunc
+	fillerDone chan struct{}
+
+	mu     sync.Mutex
+	live   map[*child]struct{}
+	closed bool
+	reaps  sync.WaitGroup // retire goroutines
+	close  sync.Once
+}
+
+var _ sandbox.Sandbox = (*Engine)(nil)
+
+// New returns an engine and starts filling its pool. Close it to stop every runner.
+func New(opts *Options) (*Engine, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	def, max, err := sandbox.ConfigureLimits(o.Default, o.Max)
+	if err != nil {
+		return nil, err
+	}
+	if len(o.Command) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, &sandbox.Error{Kind: sandbox.KindInternal, Msg: "finding the executable to start runners: " + err.Error(), Err: err}
+		}
+		o.Command = []string{exe, RunnerArg}
+	}
+	if o.PoolSize == 0 {
+		o.PoolSize = 2
+	}
+	if o.PoolSize < 0 {
+		o.PoolSize = 0
+	}
+	e := &Engine{
+		def: def, max: max,
+		command:    append([]string(nil), o.Command...),
+		maxArgs:    orDefault(o.MaxToolArgsBytes, 4<<20),
+		maxResult:  orDefault(o.MaxToolResultBytes, 64<<20),
+		maxCalls:   orDefault(o.MaxConcurrentCalls, 16),
+		log:        o.Logger,
+		pool:       make(chan *child, o.PoolSize),
+		refill:     make(chan struct{}, 1),
+		fillerDone: make(chan struct{}),
+		live:       map[*child]struct{}{},
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	if o.PoolSize > 0 {
+		go e.fill()
+	} else {
+		close(e.fillerDone)
+	}
+	return e, nil
+}
+
+func orDefault(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// Limits returns the engine's default and maximum limits.
+func (e *Engine) Limits() (def, max sandbox.Limits) { return e.def, e.max }
+
+// Run prepares req, runs it in a fresh runner and returns what it printed. See sandbox.Sandbox.
+// Errors before the snippet starts (limits, syntax, imports, known interpreter gaps) come back
+// with a nil Result; afterwards the Result holds the output kept so far.
+func (e *Engine) Run(ctx context.Context, req *sandbox.Request) (*sandbox.Result, error) {
+	start := time.Now()
+	lim, err := sandbox.ResolveLimits(req.Limits, e.def, e.max)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := sandbox.Prepare(req)
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.take()
+	if err != nil {
+		return nil, err
+	}
+	defer e.retire(c)
+	s := &session{e: e, c: c, lim: lim, tools: req.Tools, res: &sandbox.Result{CallsByServer: map[string]int{}}}
+	serr := s.run(ctx, start, prog)
+	s.res.Duration = time.Since(start)
+	if serr != nil {
+		prog.Explain(serr)
+		return s.res, serr
+	}
+	return s.res, nil
+}
+
+// Close stops the pool and kills every runner, waiting for them to be reaped. Runs in flight
+// end with a KindKilled error. Close is idempotent.
+func (e *Engine) Close() error {
+	e.close.Do(func() {
+		e.mu.Lock()
+		e.closed = true
+		e.mu.Unlock()
+		e.cancel()
+		<-e.fillerDone
+		for {
+			select {
+			case c := <-e.pool:
+				e.retire(c)
+				continue
+			default:
+			}
+			break
+		}
+		e.mu.Lock()
+		for c := range e.live {
+			c.kill()
+		}
+		e.mu.Unlock()
+		e.reaps.Wait()
+	})
+	return nil
+}
+
+// take returns a pooled runner, or starts one when the pool is empty.
+func (e *Engine) take() (*child, error) {
+	select {
+	case c := <-e.pool:
+		e.signalRefill()
+		if c.failed() {
+			e.retire(c)
+			break
+		}
+		return c, nil
+	default:
+		e.signalRefill()
+	}
+	return e.start()
+}
+
+func (e *Engine) signalRefill() {
+	select {
+	case e.refill <- struct{}{}:
+	default:
+	}
+}
+
+// fill keeps the pool full until the engine closes.
+func (e *Engine) fill() {
+	defer close(e.fillerDone)
+	for {
+		for len(e.pool) < cap(e.pool) {
+			c, err := e.start()
+			if err != nil {
+				if e.ctx.Err() != nil {
+					return
+				}
+				e.log.Error("sandbox: cannot start a runner for the pool", "err", err)
+				select {
+				case <-time.After(time.Second):
+					continue
+				case <-e.ctx.Done():
+					return
+				}
+			}
+			select {
+			case e.pool <- c:
+			case <-e.ctx.Done():
+				e.retire(c)
+				return
+			}
+		}
+		select {
+		case <-e.refill:
+		case <-e.ctx.Done():
+			return
+		}
+	}
+}
+
+// start starts a runner and registers it as live.
+func (e *Engine) start() (*child, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, &sandbox.Error{Kind: sandbox.KindKilled, Msg: "the sandbox is closed", Err: errClosed}
+	}
+	c, err := startChild(e.command)
+	if err != nil {
+		return nil, &sandbox.Error{Kind: sandbox.KindInternal, Msg: "starting a runner: " + err.Error(), Err: err}
+	}
+	e.live[c] = struct{}{}
+	return c, nil
+}
+
+var errClosed = errors.New("sandbox closed")
+
+// retire kills a used (or unusable) runner and reaps it in the background.
+func (e *Engine) retire(c *child) {
+	e.reaps.Add(1)
+	go func() {
+		defer e.reaps.Done()
+		c.kill()
+		c.wait()
+		c.cleanup()
+		e.mu.Lock()
+		delete(e.live, c)
+		e.mu.Unlock()
+	}()
+}
+
+// waitPool waits until the pool holds n runners and every live runner is initialised (for
+// benchmarks and tests that measure warm runs).
+func (e *Engine) waitPool(ctx context.Context, n int) error {
+	for {
+		e.mu.Lock()
+		ready := len(e.pool) >= n
+		var err error
+		for c := range e.live {
+			select {
+			case <-c.ready:
+				if c.err != nil {
+					err = c.err
+				}
+			default:
+				ready = false
+			}
+		}
+		e.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("a runner failed to start: %w", err)
+		}
+		if ready {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package process
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// The runner protocol: frames on the runner's stdin (from the parent) and stdout (to the
+// parent). A frame is a 9-byte header (type, id as big-endian uint32, payload length as
+// big-endian uint32) and the payload. Binary framing keeps a tool call to two small writes and
+// two reads, with no JSON escaping of results.
+const (
+	frameRequest byte = 'Q' // parent -> runner: the run, JSON request
+	frameResult  byte = 'R' // parent -> runner: result of call id, the CallToolResult JSON
+	frameCallErr byte = 'X' // parent -> runner: call id failed, the message
+	frameReady   byte = 'Y' // runner -> parent: interpreter ready; payload readyMagic
+	frameOutput  byte = 'O' // runner -> parent: snippet output
+	frameTrace   byte = 'T' // runner -> parent: one line of the interpreter's panic trace
+	frameCall    byte = 'C' // runner -> parent: tool call id: server NUL tool NUL arguments
+	frameDone    byte = 'D' // runner -> parent: the run ended, JSON report
+)
+
+// readyMagic identifies a runner of this protocol version.
+const readyMagic = "mcp-coordinator sandbox runner 1"
+
+const headerSize = 9
+
+// outputChunk is the largest output frame the runner sends.
+const outputChunk = 64 << 10
+
+type frame struct {
+	typ     byte
+	id      uint32
+	payload []byte
+}
+
+// frameWriter writes whole frames, one Write each, safe for concurrent use.
+type frameWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+func (fw *frameWriter) write(typ byte, id uint32, parts ...[]byte) error {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	fw.mu.Lock()
+	defer fw.mu.Unlock()
+	b := fw.buf[:0]
+	b = append(b, typ)
+	b = binary.BigEndian.AppendUint32(b, id)
+	b = binary.BigEndian.AppendUint32(b, uint32(n))
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	_, err := fw.w.Write(b)
+	if cap(b) <= 1<<20 {
+		fw.buf = b
+	}
+	return err
+}
+
+// readFrame reads one frame whose payload is at most max bytes.
+func readFrame(r *bufio.Reader, max int) (frame, error) {
+	var h [headerSize]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return frame{}, err
+	}
+	f := frame{typ: h[0], id: binary.BigEndian.Uint32(h[1:5])}
+	n := binary.BigEndian.Uint32(h[5:9])
+	if uint64(n) > uint64(max) {
+		return f, fmt.Errorf("frame %q of %d bytes is above the %d-byte limit", f.typ, n, max)
+	}
+	f.payload = make([]byte, n)
+	if _, err := io.ReadFull(r, f.payload); err != nil {
+		return f, err
+	}
+	return f, nil
+}

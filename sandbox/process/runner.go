@@ -1,0 +1,263 @@
+package process
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/yaegirun"
+)
+
+// RunnerArg is the hidden first argument that makes the binary a runner: the engine starts
+// Options.Command, by default the current executable with RunnerArg, with an empty environment.
+const RunnerArg = "__mcp_coordinator_sandbox_runner"
+
+// MaybeRunAsRunner turns the process into a sandbox runner when it was started as one (its
+// first argument is RunnerArg): it serves one snippet and exits, never returning. Otherwise it
+// returns at once. The program's main, and the TestMain of any test that starts a process
+// engine, must call it first thing:
+//
+//	func main() {
+//		process.MaybeRunAsRunner()
+//		...
+//	}
+func MaybeRunAsRunner() {
+	if len(os.Args) < 2 || os.Args[1] != RunnerArg {
+		return
+	}
+	os.Exit(serve(os.Stdin, os.Stdout))
+}
+
+// request is the run the parent sends.
+type request struct {
+	Main         string            `json:"main"`
+	Files        map[string]string `json:"files,omitempty"`
+	Timeout      time.Duration     `json:"timeout"`
+	MemoryBytes  int64             `json:"memory"`
+	OutputBytes  int               `json:"output"`
+	MaxArgsBytes int               `json:"maxArgs"`
+}
+
+// report is how the run ended; an empty Kind is success.
+type report struct {
+	Kind sandbox.Kind `json:"kind,omitempty"`
+	Line int          `json:"line,omitempty"`
+	Msg  string       `json:"msg,omitempty"`
+	Hint string       `json:"hint,omitempty"`
+}
+
+// runner is the child side of one run.
+type runner struct {
+	out *frameWriter
+
+	mu     sync.Mutex
+	outCap int // output bytes allowed; set from the request
+	outN   int
+	traceN int // trace lines sent
+
+	maxArgs int
+	nextID  atomic.Uint32
+	pmu     sync.Mutex
+	pending map[uint32]chan frame
+
+	finishOnce sync.Once
+}
+
+// maxTraceLines bounds the panic trace lines sent to the parent (a deep recursion that panics
+// prints one line per frame).
+const maxTraceLines = 1000
+
+// serve is the runner: initialise the interpreter, announce readiness, read one request, run
+// it, report, exit. It returns the exit code when it ends without a report.
+func serve(stdin io.Reader, stdout io.Writer) int {
+	debug.SetTraceback("none")
+	r := &runner{out: &frameWriter{w: stdout}, pending: map[uint32]chan frame{}}
+	in, err := yaegirun.New(outputWriter{r}, traceWriter{r})
+	if err != nil {
+		r.finish(report{Kind: sandbox.KindInternal, Msg: "starting the interpreter: " + err.Error()})
+	}
+	mcp_tools.SetTransport(r.call)
+	runtime.GC() // start the run with the interpreter's garbage gone
+	if r.out.write(frameReady, 0, []byte(readyMagic)) != nil {
+		return 1
+	}
+	br := bufio.NewReaderSize(stdin, 64<<10)
+	f, err := readFrame(br, 1<<30)
+	if err != nil || f.typ != frameRequest {
+		return 1 // the parent went away or does not speak the protocol
+	}
+	var req request
+	if err := json.Unmarshal(f.payload, &req); err != nil {
+		r.finish(report{Kind: sandbox.KindInternal, Msg: "decoding the request: " + err.Error()})
+	}
+	r.mu.Lock()
+	r.outCap = req.OutputBytes
+	r.mu.Unlock()
+	r.maxArgs = req.MaxArgsBytes
+	go r.readReplies(br)
+	r.limit(req)
+	prog := &sandbox.Program{Main: req.Main, Files: req.Files}
+	var rep report
+	if e := in.Run(prog); e != nil {
+		rep = report{Kind: e.Kind, Line: e.Line, Msg: e.Msg, Hint: e.Hint}
+	}
+	r.finish(rep)
+	return 0
+}
+
+// finish sends the report and exits; the first caller wins, later ones wait for the exit.
+func (r *runner) finish(rep report) {
+	r.finishOnce.Do(func() {
+		b, _ := json.Marshal(rep)
+		r.out.write(frameDone, 0, b)
+		os.Exit(0)
+	})
+	select {}
+}
+
+// limit applies the run's limits to this process: OS limits where the system has them, a soft
+// memory limit for the collector, a stack bound, and the memory watchdog.
+func (r *runner) limit(req request) {
+	setOSLimits(req.Timeout, req.MemoryBytes)
+	onCPULimit(func() {
+		r.finish(report{Kind: sandbox.KindTimeout, Msg: fmt.Sprintf("the snippet used its CPU time limit (%s of CPU)", cpuLimit(req.Timeout))})
+	})
+	base := heapInUse(false)
+	budget := base + uint64(req.MemoryBytes)
+	debug.SetMemoryLimit(int64(budget))
+	yaegirun.SetMaxStack(req.MemoryBytes)
+	debug.SetMaxThreads(256)
+	go r.watch(budget, req.MemoryBytes)
+}
+
+// watchInterval is how often the watchdog reads the memory metrics.
+const watchInterval = 20 * time.Millisecond
+
+// watch ends the run with a memory error as soon as the heap and stacks in use exceed budget,
+// confirmed after a collection so that garbage alone never counts.
+func (r *runner) watch(budget uint64, memoryBytes int64) {
+	t := time.NewTicker(watchInterval)
+	defer t.Stop()
+	for range t.C {
+		if heapInUse(false) <= budget {
+			continue
+		}
+		runtime.GC()
+		if heapInUse(true) > budget {
+			r.finish(report{Kind: sandbox.KindMemory, Msg: fmt.Sprintf("the snippet used more than its memory limit of %d MiB", memoryBytes>>20)})
+		}
+	}
+}
+
+var memSamples = []metrics.Sample{
+	{Name: "/memory/classes/heap/objects:bytes"},
+	{Name: "/memory/classes/heap/stacks:bytes"},
+	{Name: "/gc/heap/live:bytes"},
+}
+
+// heapInUse returns the bytes of heap objects (live only, as of the last collection, when
+// live is set) plus goroutine stacks.
+func heapInUse(live bool) uint64 {
+	s := make([]metrics.Sample, len(memSamples))
+	copy(s, memSamples)
+	metrics.Read(s)
+	objects := s[0].Value.Uint64()
+	if live {
+		objects = s[2].Value.Uint64()
+	}
+	return objects + s[1].Value.Uint64()
+}
+
+// cpuLimit is the CPU time a run may use: its wall time on every core, plus a second.
+func cpuLimit(timeout time.Duration) time.Duration {
+	return timeout.Round(time.Second)*time.Duration(runtime.NumCPU()) + time.Second
+}
+
+// outputWriter sends the snippet's output, up to the limit; past it the run ends.
+type outputWriter struct{ r *runner }
+
+func (w outputWriter) Write(p []byte) (int, error) {
+	r := w.r
+	n := len(p)
+	r.mu.Lock()
+	over := r.outN+len(p) > r.outCap
+	if over {
+		p = p[:r.outCap-r.outN]
+	}
+	r.outN += len(p)
+	limit := r.outCap
+	r.mu.Unlock()
+	for len(p) > 0 {
+		c := p[:min(len(p), outputChunk)]
+		r.out.write(frameOutput, 0, c)
+		p = p[len(c):]
+	}
+	if over {
+		r.finish(report{Kind: sandbox.KindOutput, Msg: fmt.Sprintf("the snippet printed more than its output limit of %d bytes; the first %d bytes are kept", limit, limit)})
+	}
+	return n, nil
+}
+
+// traceWriter forwards the interpreter's panic trace, one line per write.
+type traceWriter struct{ r *runner }
+
+func (w traceWriter) Write(p []byte) (int, error) {
+	r := w.r
+	r.mu.Lock()
+	r.traceN++
+	send := r.traceN <= maxTraceLines
+	r.mu.Unlock()
+	if send {
+		r.out.write(frameTrace, 0, []byte(yaegirun.Annotate(string(p))))
+	}
+	return len(p), nil
+}
+
+// call is the mcp_tools transport: one call frame out, one reply frame back.
+func (r *runner) call(server, tool string, args json.RawMessage) (json.RawMessage, error) {
+	if len(args) > r.maxArgs {
+		return nil, fmt.Errorf("the arguments are %d bytes, above the %d-byte limit", len(args), r.maxArgs)
+	}
+	id := r.nextID.Add(1)
+	ch := make(chan frame, 1)
+	r.pmu.Lock()
+	r.pending[id] = ch
+	r.pmu.Unlock()
+	if err := r.out.write(frameCall, id, []byte(server), []byte{0}, []byte(tool), []byte{0}, args); err != nil {
+		return nil, err
+	}
+	f := <-ch
+	if f.typ == frameCallErr {
+		return nil, errors.New(string(f.payload))
+	}
+	return f.payload, nil
+}
+
+// readReplies delivers tool results to the waiting calls; when the parent goes away the
+// runner exits.
+func (r *runner) readReplies(br *bufio.Reader) {
+	for {
+		f, err := readFrame(br, 1<<30)
+		if err != nil {
+			os.Exit(1)
+		}
+		r.pmu.Lock()
+		ch := r.pending[f.id]
+		delete(r.pending, f.id)
+		r.pmu.Unlock()
+		if ch != nil {
+			ch <- f
+		}
+	}
+}

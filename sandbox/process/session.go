@@ -1,0 +1,269 @@
+package process
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/yaegirun"
+)
+
+// session is the parent side of one run.
+type session struct {
+	e     *Engine
+	c     *child
+	lim   sandbox.Limits
+	tools sandbox.ToolCaller
+	res   *sandbox.Result
+
+	mu       sync.Mutex // guards res counters during calls
+	out      []byte
+	overflow bool
+	trace    []string
+	done     *report
+	protoErr error
+	calls    sync.WaitGroup
+}
+
+// run sends the program to the runner and serves it until it reports, dies, or the deadline
+// (start + timeout) passes.
+func (s *session) run(ctx context.Context, start time.Time, prog *sandbox.Program) *sandbox.Error {
+	ctx, cancel := context.WithDeadline(ctx, start.Add(s.lim.Timeout))
+	defer cancel()
+	select {
+	case <-s.c.ready:
+	case <-ctx.Done():
+		return s.stopped(ctx)
+	}
+	if s.c.err != nil {
+		return &sandbox.Error{Kind: sandbox.KindInternal, Msg: s.c.err.Error(), Err: s.c.err}
+	}
+	body, err := json.Marshal(request{
+		Main: prog.Main, Files: prog.Files, Timeout: s.lim.Timeout, MemoryBytes: s.lim.MemoryBytes,
+		OutputBytes: s.lim.OutputBytes, MaxArgsBytes: s.e.maxArgs,
+	})
+	if err != nil {
+		return &sandbox.Error{Kind: sandbox.KindInternal, Msg: "encoding the request: " + err.Error(), Err: err}
+	}
+	callCtx, cancelCalls := context.WithCancel(ctx)
+	defer cancelCalls()
+	loop := make(chan struct{})
+	go func() {
+		defer close(loop)
+		if err := s.c.fw.write(frameRequest, 0, body); err != nil {
+			return // the runner died; the read below would fail too
+		}
+		s.read(callCtx)
+	}()
+	stopped := false
+	select {
+	case <-loop:
+	case <-ctx.Done():
+		stopped = true
+		s.c.kill()
+		<-loop
+	}
+	cancelCalls()
+	s.calls.Wait()
+	s.res.Stdout = string(s.out)
+	switch {
+	case s.done != nil:
+		return s.reported()
+	case stopped:
+		return s.stopped(ctx)
+	case s.overflow:
+		s.c.kill()
+		return &sandbox.Error{Kind: sandbox.KindOutput, Msg: fmt.Sprintf("the snippet printed more than its output limit of %d bytes; the first %d bytes are kept", s.lim.OutputBytes, s.lim.OutputBytes)}
+	case s.protoErr != nil:
+		s.c.kill()
+		return &sandbox.Error{Kind: sandbox.KindInternal, Msg: "runner protocol error: " + s.protoErr.Error(), Err: s.protoErr}
+	}
+	return s.crashed()
+}
+
+// maxFrame bounds a frame from the runner: the biggest is a tool call.
+func (s *session) maxFrame() int { return s.e.maxArgs + 64<<10 }
+
+// read handles the runner's frames until it reports, the output overflows, or the pipe ends.
+func (s *session) read(ctx context.Context) {
+	sem := make(chan struct{}, s.e.maxCalls)
+	for {
+		f, err := readFrame(s.c.stdout, s.maxFrame())
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, os.ErrClosed) {
+				s.protoErr = err
+			}
+			return
+		}
+		switch f.typ {
+		case frameOutput:
+			if room := s.lim.OutputBytes - len(s.out); len(f.payload) > room {
+				s.out = append(s.out, f.payload[:room]...)
+				s.overflow = true
+				return
+			}
+			s.out = append(s.out, f.payload...)
+		case frameTrace:
+			if len(s.trace) < maxTraceLines {
+				s.trace = append(s.trace, string(f.payload))
+			}
+		case frameCall:
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			s.calls.Add(1)
+			go s.call(ctx, sem, f)
+		case frameDone:
+			var rep report
+			if err := json.Unmarshal(f.payload, &rep); err != nil {
+				s.protoErr = fmt.Errorf("decoding the report: %w", err)
+				return
+			}
+			s.done = &rep
+			return
+		default:
+			s.protoErr = fmt.Errorf("unexpected frame %q", f.typ)
+			return
+		}
+	}
+}
+
+// call performs one tool call for the runner and sends the reply.
+func (s *session) call(ctx context.Context, sem chan struct{}, f frame) {
+	defer func() {
+		<-sem
+		s.calls.Done()
+	}()
+	out, err := s.callTool(ctx, f.payload)
+	if err != nil {
+		s.c.fw.write(frameCallErr, f.id, []byte(err.Error()))
+		return
+	}
+	s.c.fw.write(frameResult, f.id, out)
+}
+
+func (s *session) callTool(ctx context.Context, payload []byte) (out json.RawMessage, err error) {
+	server, rest, ok1 := bytes.Cut(payload, []byte{0})
+	tool, args, ok2 := bytes.Cut(rest, []byte{0})
+	if !ok1 || !ok2 {
+		return nil, errors.New("malformed call")
+	}
+	s.mu.Lock()
+	s.res.Calls++
+	s.res.CallsByServer[string(server)]++
+	s.mu.Unlock()
+	if s.tools == nil {
+		return nil, errors.New("tool calls are not available in this run")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.e.log.Error("sandbox: the tool caller panicked", "server", string(server), "tool", string(tool), "panic", r)
+			out, err = nil, fmt.Errorf("internal error in the coordinator: %v", r)
+		}
+	}()
+	out, err = s.tools.CallTool(ctx, string(server), string(tool), json.RawMessage(args))
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > s.e.maxResult {
+		return nil, fmt.Errorf("the result is %d bytes, above the %d-byte limit", len(out), s.e.maxResult)
+	}
+	s.mu.Lock()
+	s.res.ToolBytes += int64(len(out))
+	s.mu.Unlock()
+	return out, nil
+}
+
+// reported turns the runner's report into the run's error.
+func (s *session) reported() *sandbox.Error {
+	rep := s.done
+	if rep.Kind == "" {
+		return nil
+	}
+	e := &sandbox.Error{Kind: rep.Kind, Line: rep.Line, Msg: rep.Msg, Hint: rep.Hint}
+	s.addTrace(e)
+	return e
+}
+
+// addTrace sets the line and the Stderr trace of a runtime error.
+func (s *session) addTrace(e *sandbox.Error) {
+	if e.Kind != sandbox.KindRuntime {
+		return
+	}
+	if e.Line == 0 {
+		e.Line = yaegirun.PanicLine(s.trace)
+	}
+	s.res.Stderr = yaegirun.FormatTrace(s.trace)
+}
+
+// stopped is the error of a run killed at its deadline or cancelled by the caller.
+func (s *session) stopped(ctx context.Context) *sandbox.Error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &sandbox.Error{Kind: sandbox.KindTimeout, Msg: fmt.Sprintf("the snippet did not finish within %s and was stopped", s.lim.Timeout), Err: context.DeadlineExceeded}
+	}
+	return &sandbox.Error{Kind: sandbox.KindKilled, Msg: "the run was cancelled", Err: ctx.Err()}
+}
+
+var recovered = regexp.MustCompile(` \[recovered[^\]]*\]$`)
+
+// crashed classifies a runner that ended without a report, from the head of its stderr (where
+// the Go runtime writes why it died) and its exit status.
+func (s *session) crashed() *sandbox.Error {
+	s.c.wait()
+	e := classifyCrash(s.c.stderr.String(), exitStatus(s.c), s.lim)
+	s.e.mu.Lock()
+	closed := s.e.closed
+	s.e.mu.Unlock()
+	if closed && e.Kind == sandbox.KindKilled {
+		e.Msg, e.Err = "the sandbox was closed during the run", errClosed
+	}
+	s.addTrace(e)
+	return e
+}
+
+func exitStatus(c *child) string {
+	if c.cmd.ProcessState == nil {
+		return "unknown"
+	}
+	return c.cmd.ProcessState.String()
+}
+
+// classifyCrash maps a dead runner's stderr head and exit status to an error.
+func classifyCrash(head, status string, lim sandbox.Limits) *sandbox.Error {
+	switch {
+	case strings.Contains(head, "out of memory") || strings.Contains(head, "cannot allocate memory"):
+		return &sandbox.Error{Kind: sandbox.KindMemory, Msg: fmt.Sprintf("the snippet ran out of memory (limit %d MiB)", lim.MemoryBytes>>20)}
+	case strings.Contains(head, "stack overflow") || strings.Contains(head, "stack exceeds"):
+		return &sandbox.Error{Kind: sandbox.KindRuntime, Msg: "stack overflow: the recursion is too deep"}
+	}
+	for _, l := range strings.Split(head, "\n") {
+		switch {
+		case strings.HasPrefix(l, "panic: "):
+			return &sandbox.Error{Kind: sandbox.KindRuntime, Msg: yaegirun.Clarify(recovered.ReplaceAllString(l, ""))}
+		case strings.HasPrefix(l, "fatal error: "):
+			return &sandbox.Error{Kind: sandbox.KindRuntime, Msg: l}
+		}
+	}
+	switch {
+	case strings.Contains(status, "CPU time limit"):
+		return &sandbox.Error{Kind: sandbox.KindTimeout, Msg: "the snippet used its CPU time limit", Err: context.DeadlineExceeded}
+	case strings.Contains(status, "killed"):
+		return &sandbox.Error{Kind: sandbox.KindKilled, Msg: "the runner was killed by the system (" + status + "); it may have run out of memory"}
+	}
+	msg := "the runner exited unexpectedly (" + status + ")"
+	if l := firstLine(head); l != "" {
+		msg += ": " + l
+	}
+	return &sandbox.Error{Kind: sandbox.KindKilled, Msg: msg}
+}

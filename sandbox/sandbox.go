@@ -1,0 +1,65 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"time"
+)
+
+// Sandbox runs snippets. Implementations are safe for concurrent use: several snippets may run at
+// once, and tool calls from one snippet's goroutines may be in flight together.
+type Sandbox interface {
+	// Run prepares and runs req. The Result is non-nil whenever the snippet started (it holds what
+	// was printed before a failure); a failure of the snippet is returned as a *Error.
+	Run(ctx context.Context, req *Request) (*Result, error)
+	// Close stops every runner the Sandbox started. It is idempotent.
+	Close() error
+}
+
+// ToolCaller performs tool calls for snippets. The coordinator's downstream Pool implements it.
+// CallTool receives the arguments as a JSON object and returns the MCP CallToolResult as JSON
+// (a result with isError set is a normal answer, not an error). An error means the call could not
+// be made: unknown server or tool, server down, protocol error, ctx done.
+type ToolCaller interface {
+	CallTool(ctx context.Context, server, tool string, args json.RawMessage) (json.RawMessage, error)
+}
+
+// Request is one snippet run.
+type Request struct {
+	// Source is the snippet as the model wrote it: a package main, or statements that become the
+	// body of main.
+	Source string
+	// Packages resolves non-standard imports, laid out like a GOPATH src directory:
+	// mcp_tools/<server>/*.go for stubs, skills/<name>/*.go for skills. Nil means none.
+	// Only the packages the snippet imports are read.
+	Packages fs.FS
+	// Limits lowers the engine's configured limits for this run; zero fields keep the defaults.
+	// A value above the configured maximum is an error of kind KindLimits.
+	Limits Limits
+	// Tools performs the snippet's tool calls. Nil makes every call fail.
+	Tools ToolCaller
+}
+
+// Limits bounds one run. A zero field means "the default".
+type Limits struct {
+	// Timeout is the wall-clock limit. Default 30 s.
+	Timeout time.Duration
+	// MemoryBytes is the heap budget. Default 256 MiB.
+	MemoryBytes int64
+	// OutputBytes caps stdout and stderr together. Default 1 MiB; past it the run stops with KindOutput.
+	OutputBytes int
+}
+
+// Result is what a run produced.
+type Result struct {
+	// Stdout and Stderr are what the snippet printed, at most Limits.OutputBytes in all.
+	Stdout, Stderr string
+	// Calls is the number of tool calls the snippet made; CallsByServer splits it per server.
+	Calls         int
+	CallsByServer map[string]int
+	// ToolBytes is the size of the results the tools returned into the sandbox.
+	ToolBytes int64
+	// Duration is the wall time of the run, preparation included.
+	Duration time.Duration
+}

@@ -1,0 +1,4 @@
+// Timeout: 1s
+ch := make(chan int)
+<-ch
+// Error: timeout

@@ -1,0 +1,3 @@
+// Timeout: 1s
+time.Sleep(time.Hour)
+// Error: timeout

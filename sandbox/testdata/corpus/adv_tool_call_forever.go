@@ -1,0 +1,3 @@
+// Timeout: 1s
+demo.Sleep(demo.SleepArgs{Ms: 3600000})
+// Error: timeout

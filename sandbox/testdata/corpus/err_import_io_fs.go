@@ -1,0 +1,4 @@
+import "io/fs"
+
+fmt.Println(fs.Foo)
+// Error: import denied line 1: package io/fs is not available in the sandbox. Allowed: bufio

@@ -1,0 +1,4 @@
+import "unsafe"
+
+fmt.Println(unsafe.Foo)
+// Error: import denied line 1: package unsafe is not available in the sandbox. Allowed: bufio

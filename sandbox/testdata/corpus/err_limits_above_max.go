@@ -1,0 +1,3 @@
+// Memory: 4GiB
+fmt.Println("never runs")
+// Error: limits: memory

@@ -1,0 +1,3 @@
+fmt.Println("hello, sandbox")
+// Output:
+// hello, sandbox

@@ -1,0 +1,5 @@
+println("builtin", 1)
+print("no newline\n")
+// Output:
+// builtin 1
+// no newline

@@ -1,0 +1,6 @@
+import "skills/greet"
+
+s, err := greet.Hello("bob")
+fmt.Println(s, err)
+// Output:
+// ECHO: HELLO BOB <nil>
