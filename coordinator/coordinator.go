@@ -121,7 +121,7 @@ func New(opts Options) (*Coordinator, error) {
 	})
 	c.sb = opts.Sandbox
 	if c.sb == nil {
-		if c.sb, err = newProcessSandbox(opts.MaxLimits); err != nil {
+		if c.sb, err = newProcessSandbox(opts.MaxLimits, opts.Logger); err != nil {
 			return nil, err
 		}
 	}

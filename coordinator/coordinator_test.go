@@ -17,7 +17,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	process.RunnerMain()            // the sandbox re-executes the test binary as its runner
+	process.MaybeRunAsRunner()            // the sandbox re-executes the test binary as its runner
 	demoservers.MaybeServe(os.Args) // and the config starts it as a demo MCP server
 	os.Exit(m.Run())
 }
@@ -130,6 +130,7 @@ func TestDiscoverAndRun(t *testing.T) {
 	if isErr || !strings.Contains(out, "func RecentOrders(args RecentOrdersArgs) (*RecentOrdersResult, error)") {
 		t.Fatalf("list_tools orders: isError=%v\n%s", isErr, out)
 	}
+	f.c.pool.WaitAll(context.Background())
 	out, isErr = f.call(t, "list_servers", nil)
 	for _, want := range []string{"inventory: ready, 1 tools", `import "mcp_tools/orders", generated `} {
 		if isErr || !strings.Contains(out, want) {
@@ -193,10 +194,10 @@ func TestBadArgumentsAreToolErrors(t *testing.T) {
 		{"execute_code", map[string]any{"code": "fmt.Println(1)", "timeout_seconds": -1}, "timeout_seconds -1"},
 		{"execute_code", map[string]any{"code": "fmt.Println(1)", "timeout_seconds": 3600}, "limit"},
 		{"execute_code", map[string]any{"code": "fmt.Println(1)", "sandbox": "docker"}, `sandbox "docker" is not available`},
-		{"execute_code", map[string]any{"code": "x := 1"}, "line 1"},
+		{"execute_code", map[string]any{"code": "fmt.Println(1)\nvar x int = \"s\"\nfmt.Println(x)"}, "line 2"},
 		{"execute_code", map[string]any{"code": `import "os"` + "\nfunc main() { os.Exit(1) }"}, "os"},
 		{"generate_tools", map[string]any{"servers": []string{"nope"}}, `unknown server "nope"`},
-		{"list_tools", map[string]any{}, `unknown server ""`},
+		{"list_tools", map[string]any{}, `missing properties: ["server"]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.tool+" "+tt.want, func(t *testing.T) {

@@ -32,7 +32,7 @@ func truncateOutput(out string, max int) (string, bool) {
 		if kept, note, ok := truncateJSON(first, max); ok {
 			return kept + "\n" + note, true
 		}
-		cut := max
+		cut := max - len("…\n")
 		for cut > 0 && !utf8.RuneStart(first[cut]) {
 			cut--
 		}

@@ -33,7 +33,6 @@ A failed run says the kind of error, the snippet line and a hint: fix the snippe
 func NewServer(c *Coordinator) *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{Name: "mcp-coordinator", Version: Version}, &mcp.ServerOptions{
 		Instructions: Instructions,
-		Logger:       c.log,
 	})
 	ro := &mcp.ToolAnnotations{ReadOnlyHint: true}
 	mcp.AddTool(s, &mcp.Tool{Name: "list_servers", Annotations: ro,

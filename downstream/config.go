@@ -423,7 +423,7 @@ const coordinatorModule = "github.com/mcp-coordinator/mcp-coordinator"
 // startsCoordinator returns why sc would start the coordinator itself, or "". It recognises:
 // a command named mcp-coordinator (with or without .exe, in any directory); a command or an
 // argument that is the running executable (same file, after a PATH search for a bare
-// command); an argument naming the coordinator's Go module (go run, go tool); and an npm-style
+// command) with no arguments or the serve command; an argument naming the coordinator's Go module (go run, go tool); and an npm-style
 // package argument "mcp-coordinator" or "mcp-coordinator@<version>" (npx, bunx) that is not
 // an existing directory. A server that is merely given a path containing "mcp-coordinator"
 // (a filesystem server rooted in a checkout, say) is kept.
@@ -444,11 +444,11 @@ func startsCoordinator(sc ServerConfig, self string) string {
 				cmd = p
 			}
 		}
-		if sameFile(cmd, self) {
+		if sameFile(cmd, self) && servesMCP(sc.Args) {
 			return why
 		}
-		for _, a := range sc.Args {
-			if sameFile(a, self) {
+		for i, a := range sc.Args {
+			if sameFile(a, self) && servesMCP(sc.Args[i+1:]) {
 				return why
 			}
 		}
@@ -464,6 +464,13 @@ func startsCoordinator(sc ServerConfig, self string) string {
 		}
 	}
 	return ""
+}
+
+// servesMCP reports whether the running executable, given args, would serve MCP: no arguments
+// or the serve command. The same binary run in another mode (a demo server built into an example,
+// a test binary re-executed as a fake server) is not the coordinator.
+func servesMCP(args []string) bool {
+	return len(args) == 0 || args[0] == "serve"
 }
 
 func sameFile(a, b string) bool {

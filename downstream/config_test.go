@@ -22,6 +22,10 @@ func testEnv(name string) (string, bool) {
 }
 
 func TestParseConfigShapes(t *testing.T) {
+	self := filepath.Join(t.TempDir(), "coordinator-binary")
+	if err := os.WriteFile(self, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		json string
@@ -105,12 +109,15 @@ func TestParseConfigShapes(t *testing.T) {
   "self-go-run": {"command": "go", "args": ["run", "github.com/mcp-coordinator/mcp-coordinator/cmd/mcp-coordinator@latest"]},
   "self-npx": {"command": "npx", "args": ["-y", "mcp-coordinator@1.2.0"]},
   "self-by-path": {"command": "sh", "args": ["-c", "exec \"$0\"", "SELF"]},
+  "self-serve": {"command": "SELF", "args": ["serve", "--config", "x.json"]},
+  "self-other-mode": {"command": "SELF", "args": ["demo-server", "inventory"]},
   "ws": {"type": "ws", "url": "ws://localhost:1"},
   "fs-in-checkout": {"command": "mcp-server-filesystem", "args": ["/home/me/src/mcp-coordinator"]}
 }}`,
 		want: &Config{
 			Servers: []ServerConfig{
 				{Name: "fs-in-checkout", Type: "stdio", Command: "mcp-server-filesystem", Args: []string{"/home/me/src/mcp-coordinator"}},
+				{Name: "self-other-mode", Type: "stdio", Command: self, Args: []string{"demo-server", "inventory"}},
 			},
 			Skipped: []Skipped{
 				{Name: "off", Reason: "disabled"},
@@ -120,6 +127,7 @@ func TestParseConfigShapes(t *testing.T) {
 				{Name: "self-by-path", Reason: "it would start mcp-coordinator itself"},
 				{Name: "self-go-run", Reason: "it would start mcp-coordinator itself"},
 				{Name: "self-npx", Reason: "it would start mcp-coordinator itself"},
+				{Name: "self-serve", Reason: "it would start mcp-coordinator itself"},
 				{Name: "self-windows", Reason: "it would start mcp-coordinator itself"},
 				{Name: "ws", Reason: "the websocket transport is not supported"},
 			},
@@ -144,10 +152,6 @@ func TestParseConfigShapes(t *testing.T) {
 			},
 		},
 	}}
-	self := filepath.Join(t.TempDir(), "coordinator-binary")
-	if err := os.WriteFile(self, []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	defer func(f func() string) { selfExecutable = f }(selfExecutable)
 	selfExecutable = func() string { return self }
 	for _, tt := range tests {

@@ -118,12 +118,13 @@
 // # Figures
 //
 // Measured on a shared 2-core machine (go test -bench . ./downstream; ratios matter more than
-// absolutes): connecting server-everything, -filesystem, -memory and -sequential-thinking (process
-// start, initialize, tools/list) takes 0.6 to 0.8 s at once against 1.1 to 1.4 s one after the
-// other. One echo round trip through the Pool: 0.37 ms to server-everything over stdio, 0.48 ms
-// to the go-sdk example server over stdio, 0.32 ms in memory, 2.9 ms to server-everything over
-// Streamable HTTP on loopback. Close of seven servers (five stdio, two HTTP) takes about 0.2 s,
-// the stdin grace period of server-everything.
+// absolutes). Connecting server-everything, -filesystem, -memory and -sequential-thinking
+// (process start, initialize, tools/list): 0.64 to 0.77 s at once against 1.08 to 1.21 s one
+// after the other at a load average of 2; at a load average of 6 the two were equal, since
+// node's start is CPU-bound. One tool call through the Pool: 0.16 to 0.73 ms to server-everything
+// over stdio, 0.48 to 0.58 ms to the go-sdk example server over stdio, 0.32 to 0.42 ms in memory,
+// 2.9 to 4.7 ms to server-everything over Streamable HTTP on loopback. Close of seven servers
+// (five stdio, two HTTP) takes about 0.2 s, the stdin grace period of server-everything.
 //
 // # Testing
 //

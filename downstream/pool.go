@@ -246,7 +246,7 @@ func (p *Pool) CallTool(ctx context.Context, server, tool string, args json.RawM
 	if len(args) == 0 {
 		args = json.RawMessage("{}")
 	} else if !json.Valid(args) || firstByte(args) != '{' {
-		return nil, errorf(KindProtocol, server, tool, nil, "calling %s.%s: the arguments must be a JSON object", server, tool)
+		return nil, errorf(KindProtocol, server, tool, nil, "server %q: the arguments of %s must be a JSON object", server, tool)
 	}
 	s, c, err := p.acquire(ctx, server, true)
 	if err != nil {

@@ -97,7 +97,7 @@ func TestPoolInMemory(t *testing.T) {
 		{name: "json-rpc error", server: "alpha", tool: "rpcerr", wantKind: KindProtocol,
 			wantErr: `server "alpha" answered rpcerr with JSON-RPC error 1234: bad thing`},
 		{name: "arguments not an object", server: "alpha", tool: "echo", args: `["hi"]`, wantKind: KindProtocol,
-			wantErr: `calling alpha.echo: the arguments must be a JSON object`},
+			wantErr: `server "alpha": the arguments of echo must be a JSON object`},
 		{name: "unknown server", server: "alpah", tool: "echo", wantKind: KindUnknownServer,
 			wantErr: `unknown server "alpah"; did you mean "alpha"? (configured: "alpha" or "beta")`},
 		{name: "unknown server far from all", server: "zzz", tool: "echo", wantKind: KindUnknownServer,

@@ -2,19 +2,19 @@ package sandbox
 
 import (
 	"crypto/sha256"
-	"io"
-	"sync"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"io"
 	"io/fs"
 	"path"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // MainFile is the name under which the prepared snippet is compiled. Interpreter positions in it
@@ -58,13 +58,13 @@ func Prepare(req *Request) (*Program, error) {
 		return nil, err
 	}
 	fset := token.NewFileSet()
-	f, err := parseMain(fset, w.assemble(nil))
+	f, err := parseMain(fset, w.assemble(nil), lastLine(src))
 	if err != nil {
 		return nil, err
 	}
 	added := autoImports(f, avail)
 	if len(added) > 0 {
-		if f, err = parseMain(fset, w.assemble(added)); err != nil {
+		if f, err = parseMain(fset, w.assemble(added), lastLine(src)); err != nil {
 			return nil, err
 		}
 	}
@@ -85,15 +85,21 @@ func Prepare(req *Request) (*Program, error) {
 	return p, nil
 }
 
-// parseMain parses the assembled main file; a syntax error becomes a KindCompile error.
-func parseMain(fset *token.FileSet, src string) (*ast.File, error) {
+// lastLine returns the number of the last non-blank line of src.
+func lastLine(src string) int {
+	return strings.Count(strings.TrimRight(src, " \t\r\n"), "\n") + 1
+}
+
+// parseMain parses the assembled main file; a syntax error becomes a KindCompile error. Errors
+// past the snippet's last line (in the closing brace a body gets) are put on that line.
+func parseMain(fset *token.FileSet, src string, last int) (*ast.File, error) {
 	f, err := parser.ParseFile(fset, MainFile, src, 0)
 	if err == nil {
 		return f, nil
 	}
 	e := &Error{Kind: KindCompile, Msg: err.Error(), Err: err}
 	if list, ok := err.(scanner.ErrorList); ok && len(list) > 0 {
-		e.Line = list[0].Pos.Line
+		e.Line = min(list[0].Pos.Line, last)
 		msgs := make([]string, 0, 3)
 		for i, le := range list {
 			if i == 3 {
@@ -102,7 +108,7 @@ func parseMain(fset *token.FileSet, src string) (*ast.File, error) {
 			if i == 0 {
 				msgs = append(msgs, le.Msg)
 			} else {
-				msgs = append(msgs, fmt.Sprintf("line %d: %s", le.Pos.Line, le.Msg))
+				msgs = append(msgs, fmt.Sprintf("line %d: %s", min(le.Pos.Line, last), le.Msg))
 			}
 		}
 		e.Msg = "syntax error: " + strings.Join(msgs, "; ")

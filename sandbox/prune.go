@@ -2,11 +2,11 @@ package sandbox
 
 import (
 	"bytes"
-	"sort"
-	"strings"
 	"go/ast"
 	"go/printer"
 	"go/token"
+	"sort"
+	"strings"
 )
 
 // emit writes the package's files into out, keyed by dir/name. With used == nil the files are

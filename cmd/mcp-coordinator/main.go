@@ -31,7 +31,7 @@ import (
 )
 
 func main() {
-	process.RunnerMain() // returns unless this process was started as a sandbox runner
+	process.MaybeRunAsRunner() // returns unless this process was started as a sandbox runner
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -14,7 +14,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	process.RunnerMain()
+	process.MaybeRunAsRunner()
 	demoservers.MaybeServe(os.Args)
 	os.Exit(m.Run())
 }
@@ -106,7 +106,7 @@ func main() {
 	}
 	code, out, errOut = runCmd(t, "var x int = \"s\"", "run", "--config", config, "--workspace", ws, "-")
 	if code != 1 || !strings.Contains(errOut, "line 1") {
-		t.Errorf("failing snippet: exit %d, want 1 with the line\nstdout: %q\nstderr: %s", code, out, errOut)
+		t.Errorf("failing snippet: exit %d, want 1 with the line\nstdout: %q\nstderr: %q", code, out, errOut)
 	}
 	code, out, _ = runCmd(t, "", "stats", "--workspace", ws)
 	if code != 0 || !strings.Contains(out, "runs: 2 (1 failed") {

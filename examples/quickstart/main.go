@@ -61,7 +61,7 @@ for i, r := range rows {
 }`
 
 func main() {
-	process.RunnerMain() // the sandbox re-executes this binary as its runner
+	process.MaybeRunAsRunner() // the sandbox re-executes this binary as its runner
 	demoservers.MaybeServe(os.Args)
 	if err := run(context.Background(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)

@@ -13,7 +13,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	process.RunnerMain()
+	process.MaybeRunAsRunner()
 	demoservers.MaybeServe(os.Args)
 	os.Exit(m.Run())
 }

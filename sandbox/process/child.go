@@ -68,12 +68,20 @@ func startChild(command []string) (*child, error) {
 // awaitReady reads the runner's ready frame.
 func (c *child) awaitReady() {
 	defer close(c.ready)
+	notRunner := errors.New("the runner spoke an unknown protocol: does the program's main call process.MaybeRunAsRunner first?")
+	if b, err := c.stdout.Peek(1); err != nil {
+		c.err = fmt.Errorf("the runner did not start: %v%s", err, c.stderrSuffix())
+		return
+	} else if b[0] != frameReady {
+		c.err = notRunner
+		return
+	}
 	f, err := readFrame(c.stdout, len(readyMagic))
 	switch {
 	case err != nil:
 		c.err = fmt.Errorf("the runner did not start: %v%s", err, c.stderrSuffix())
-	case f.typ != frameReady || string(f.payload) != readyMagic:
-		c.err = errors.New("the runner spoke an unknown protocol: does the program's main call process.MaybeRunAsRunner first?")
+	case string(f.payload) != readyMagic:
+		c.err = notRunner
 	}
 }
 

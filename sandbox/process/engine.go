@@ -56,11 +56,12 @@ type Engine struct {
 	cancel     context.CancelFunc
 	fillerDone chan struct{}
 
-	mu     sync.Mutex
-	live   map[*child]struct{}
-	closed bool
-	reaps  sync.WaitGroup // retire goroutines
-	close  sync.Once
+	mu       sync.Mutex
+	live     map[*child]struct{}
+	closed   bool
+	inflight sync.WaitGroup // runs
+	reaps    sync.WaitGroup // retire goroutines
+	close    sync.Once
 }
 
 var _ sandbox.Sandbox = (*Engine)(nil)
@@ -127,6 +128,17 @@ func (e *Engine) Limits() (def, max sandbox.Limits) { return e.def, e.max }
 // with a nil Result; afterwards the Result holds the output kept so far.
 func (e *Engine) Run(ctx context.Context, req *sandbox.Request) (*sandbox.Result, error) {
 	start := time.Now()
+	if req == nil {
+		return nil, &sandbox.Error{Kind: sandbox.KindInternal, Msg: "nil request"}
+	}
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, &sandbox.Error{Kind: sandbox.KindKilled, Msg: "the sandbox is closed", Err: errClosed}
+	}
+	e.inflight.Add(1)
+	e.mu.Unlock()
+	defer e.inflight.Done()
 	lim, err := sandbox.ResolveLimits(req.Limits, e.def, e.max)
 	if err != nil {
 		return nil, err
@@ -140,7 +152,7 @@ func (e *Engine) Run(ctx context.Context, req *sandbox.Request) (*sandbox.Result
 		return nil, err
 	}
 	defer e.retire(c)
-	s := &session{e: e, c: c, lim: lim, tools: req.Tools, res: &sandbox.Result{CallsByServer: map[string]int{}}}
+	s := &session{e: e, c: c, lim: lim, tools: req.Tools, res: &sandbox.Result{CallsByServer: map[string]int{}}, byServer: map[string]int{}}
 	serr := s.run(ctx, start, prog)
 	s.res.Duration = time.Since(start)
 	if serr != nil {
@@ -173,6 +185,7 @@ func (e *Engine) Close() error {
 			c.kill()
 		}
 		e.mu.Unlock()
+		e.inflight.Wait()
 		e.reaps.Wait()
 	})
 	return nil
@@ -201,9 +214,11 @@ func (e *Engine) signalRefill() {
 	}
 }
 
-// fill keeps the pool full until the engine closes.
+// fill keeps the pool full until the engine closes. After a failure to start a runner it
+// waits, one second at first, doubling up to a minute.
 func (e *Engine) fill() {
 	defer close(e.fillerDone)
+	backoff := time.Second
 	for {
 		for len(e.pool) < cap(e.pool) {
 			c, err := e.start()
@@ -211,14 +226,16 @@ func (e *Engine) fill() {
 				if e.ctx.Err() != nil {
 					return
 				}
-				e.log.Error("sandbox: cannot start a runner for the pool", "err", err)
+				e.log.Error("sandbox: cannot start a runner for the pool", "err", err, "retry_in", backoff)
 				select {
-				case <-time.After(time.Second):
+				case <-time.After(backoff):
+					backoff = min(2*backoff, time.Minute)
 					continue
 				case <-e.ctx.Done():
 					return
 				}
 			}
+			backoff = time.Second
 			select {
 			case e.pool <- c:
 			case <-e.ctx.Done():
@@ -236,14 +253,22 @@ func (e *Engine) fill() {
 
 // start starts a runner and registers it as live.
 func (e *Engine) start() (*child, error) {
+	closedErr := &sandbox.Error{Kind: sandbox.KindKilled, Msg: "the sandbox is closed", Err: errClosed}
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, &sandbox.Error{Kind: sandbox.KindKilled, Msg: "the sandbox is closed", Err: errClosed}
+	closed := e.closed
+	e.mu.Unlock()
+	if closed {
+		return nil, closedErr
 	}
 	c, err := startChild(e.command)
 	if err != nil {
 		return nil, &sandbox.Error{Kind: sandbox.KindInternal, Msg: "starting a runner: " + err.Error(), Err: err}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		e.retireLocked(c)
+		return nil, closedErr
 	}
 	e.live[c] = struct{}{}
 	return c, nil
@@ -253,6 +278,12 @@ var errClosed = errors.New("sandbox closed")
 
 // retire kills a used (or unusable) runner and reaps it in the background.
 func (e *Engine) retire(c *child) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.retireLocked(c)
+}
+
+func (e *Engine) retireLocked(c *child) {
 	e.reaps.Add(1)
 	go func() {
 		defer e.reaps.Done()

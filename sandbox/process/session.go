@@ -25,7 +25,11 @@ type session struct {
 	tools sandbox.ToolCaller
 	res   *sandbox.Result
 
-	mu       sync.Mutex // guards res counters during calls
+	mu        sync.Mutex // guards the call counters
+	nCalls    int
+	byServer  map[string]int
+	toolBytes int64
+
 	out      []byte
 	overflow bool
 	trace    []string
@@ -73,7 +77,7 @@ func (s *session) run(ctx context.Context, start time.Time, prog *sandbox.Progra
 		<-loop
 	}
 	cancelCalls()
-	s.calls.Wait()
+	s.waitCalls()
 	s.res.Stdout = string(s.out)
 	switch {
 	case s.done != nil:
@@ -88,6 +92,30 @@ func (s *session) run(ctx context.Context, start time.Time, prog *sandbox.Progra
 		return &sandbox.Error{Kind: sandbox.KindInternal, Msg: "runner protocol error: " + s.protoErr.Error(), Err: s.protoErr}
 	}
 	return s.crashed()
+}
+
+// callGrace is how long a finished run waits for its tool calls to return after their context
+// was cancelled; a ToolCaller that ignores its context finishes in the background.
+const callGrace = 500 * time.Millisecond
+
+// waitCalls waits (a bounded time) for the calls in flight and copies the call counters into
+// the result.
+func (s *session) waitCalls() {
+	done := make(chan struct{})
+	go func() {
+		s.calls.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(callGrace):
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.res.Calls, s.res.ToolBytes = s.nCalls, s.toolBytes
+	for k, v := range s.byServer {
+		s.res.CallsByServer[k] = v
+	}
 }
 
 // maxFrame bounds a frame from the runner: the biggest is a tool call.
@@ -160,8 +188,8 @@ func (s *session) callTool(ctx context.Context, payload []byte) (out json.RawMes
 		return nil, errors.New("malformed call")
 	}
 	s.mu.Lock()
-	s.res.Calls++
-	s.res.CallsByServer[string(server)]++
+	s.nCalls++
+	s.byServer[string(server)]++
 	s.mu.Unlock()
 	if s.tools == nil {
 		return nil, errors.New("tool calls are not available in this run")
@@ -180,7 +208,7 @@ func (s *session) callTool(ctx context.Context, payload []byte) (out json.RawMes
 		return nil, fmt.Errorf("the result is %d bytes, above the %d-byte limit", len(out), s.e.maxResult)
 	}
 	s.mu.Lock()
-	s.res.ToolBytes += int64(len(out))
+	s.toolBytes += int64(len(out))
 	s.mu.Unlock()
 	return out, nil
 }

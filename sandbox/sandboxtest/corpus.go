@@ -18,9 +18,9 @@ import (
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
-// Case is one program of the conformance corpus (testdata/corpus/*.go). The program is the
-// snippet, as a model would write it (with or without a package clause), and its comments say
-// what must happen:
+// Case is one program of the conformance corpus, testdata/corpus/*.go.txt (not .go, so that
+// gofmt and the go tool leave the snippets alone). The program is the snippet, as a model would
+// write it (with or without a package clause), and its comments say what must happen:
 //
 //	// Timeout: 2s              limits of the run (Timeout, Memory, OutputLimit); default 5s
 //	// Memory: 64MiB
@@ -49,7 +49,7 @@ const DefaultCaseTimeout = 5 * time.Second
 
 // LoadCorpus reads the cases of testdata/corpus.
 func LoadCorpus() ([]Case, error) {
-	paths, err := filepath.Glob(filepath.Join(Dir(), "corpus", "*.go"))
+	paths, err := filepath.Glob(filepath.Join(Dir(), "corpus", "*.go.txt"))
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func LoadCorpus() ([]Case, error) {
 		if err != nil {
 			return nil, err
 		}
-		c, err := parseCase(strings.TrimSuffix(filepath.Base(p), ".go"), string(b))
+		c, err := parseCase(strings.TrimSuffix(filepath.Base(p), ".go.txt"), string(b))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}

@@ -145,12 +145,13 @@ func CompileError(err error) *sandbox.Error {
 // file have no file name and give the snippet line; positions in package files are kept in the
 // message, relative to the GOPATH src directory.
 func splitPos(msg string) (int, string) {
+	msg = strings.ReplaceAll(msg, gopath+"/src/", "")
 	m := pos.FindStringSubmatch(msg)
 	if m == nil {
 		return 0, msg
 	}
 	if m[1] != "" && m[1] != sandbox.MainFile {
-		return 0, strings.TrimPrefix(msg, gopath+"/src/")
+		return 0, msg
 	}
 	line, _ := strconv.Atoi(m[2])
 	return line, msg[len(m[0]):]

@@ -1,5 +1,0 @@
-package main
-
-import "reflect"
-
-func reflectValueOfL() reflect.Value { return reflect.ValueOf(&L).Elem() }

@@ -1,0 +1,199 @@
+package sandbox_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/sandboxtest"
+)
+
+// lineMarks parses a prepared main file and returns, for each string literal "L<n>", the line
+// it is on.
+func lineMarks(t *testing.T, src string) map[string]int {
+	t.Helper()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, sandbox.MainFile, src, 0)
+	if err != nil {
+		t.Fatalf("the prepared file does not parse: %v\n%s", err, src)
+	}
+	marks := map[string]int{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			if s, _ := strconv.Unquote(lit.Value); strings.HasPrefix(s, "L") {
+				marks[s] = fset.Position(lit.Pos()).Line
+			}
+		}
+		return true
+	})
+	return marks
+}
+
+func TestPrepareKeepsLines(t *testing.T) {
+	tests := []struct {
+		name, src string
+		body      bool
+	}{
+		{"body", "fmt.Println(\"L1\")\nx := \"L2\"\n\nfmt.Println(x, \"L4\")\n", true},
+		{"body with imports", "import \"fmt\"\nimport (\n\t\"strings\"\n)\n\nfmt.Println(strings.ToUpper(\"L6\"))\n", true},
+		{"body with hoisted decls", "// comment\ntype T struct{ s string }\n\nfunc (t T) S() string {\n\treturn t.s + \"L5\"\n}\n\nfunc helper() string { return \"L8\" }\nfmt.Println(T{\"L9\"}.S(), helper())\n", true},
+		{"body with generic func", "func Map[T, U any](xs []T, f func(T) U) []U {\n\t_ = \"L2\"\n\treturn nil\n}\n_ = Map[int, int](nil, func(x int) int { return x })\nfmt.Println(\"L6\")\n", true},
+		{"package main", "package main\n\nfunc main() {\n\tfmt.Println(\"L4\")\n}\n", false},
+		{"no package clause, func main", "import \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"L4\")\n}\n", false},
+		{"func literal statement stays in main", "func() {\n\tprintln(\"L2\")\n}()\n", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := sandbox.Prepare(&sandbox.Request{Source: tt.src})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Body != tt.body {
+				t.Errorf("Body = %v, want %v", p.Body, tt.body)
+			}
+			want := map[string]int{}
+			for i, l := range strings.Split(tt.src, "\n") {
+				for _, f := range strings.Split(l, "\"") {
+					if strings.HasPrefix(f, "L") && len(f) > 1 && f[1] >= '0' && f[1] <= '9' {
+						want[f] = i + 1
+					}
+				}
+			}
+			if diff := cmp.Diff(want, lineMarks(t, p.Main)); diff != "" {
+				t.Errorf("lines in the prepared file (-want +got):\n%s\n%s", diff, p.Main)
+			}
+		})
+	}
+}
+
+func TestPrepareImports(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      []string
+		files     []string
+	}{
+		{"added to a body", `fmt.Println(strings.ToUpper("x"), json.Valid(nil), rand.Intn(2))`, []string{"encoding/json", "fmt", "math/rand", "strings"}, nil},
+		{"local names are not packages", "strings := []string{\"a\"}\nfmt.Println(strings)", []string{"fmt"}, nil},
+		{"stub and runtime", `r, _ := demo.Add(demo.AddArgs{Label: mcp_tools.String("x")}); fmt.Println(r)`, []string{"fmt", "mcp_tools", "mcp_tools/demo"}, []string{"mcp_tools/demo/demo.go"}},
+		{"skill pulls in its stub", "import \"skills/greet\"\nfmt.Println(greet.Hello(\"x\"))", []string{"fmt", "mcp_tools", "mcp_tools/demo", "skills/greet", "strings"}, []string{"mcp_tools/demo/demo.go", "skills/greet/greet.go"}},
+		{"added to package main", "package main\n\nfunc main() { fmt.Println(time.Second) }\n", []string{"fmt", "time"}, nil},
+		{"explicit imports kept", "import str \"strings\"\nfmt.Println(str.ToLower(\"A\"))", []string{"fmt", "strings"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := sandbox.Prepare(&sandbox.Request{Source: tt.src, Packages: sandboxtest.Packages()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, p.Imports); diff != "" {
+				t.Errorf("imports (-want +got):\n%s", diff)
+			}
+			var files []string
+			for f := range p.Files {
+				files = append(files, f)
+			}
+			if diff := cmp.Diff(tt.files, files, cmpSorted); diff != "" {
+				t.Errorf("files (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+var cmpSorted = cmp.Transformer("sort", func(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+})
+
+func TestPrepareErrors(t *testing.T) {
+	tests := []struct {
+		name, src string
+		kind      sandbox.Kind
+		line      int
+		msg, hint string
+	}{
+		{"denied import", "import \"os\"\nos.Exit(1)", sandbox.KindImport, 1, "package os is not available", "no files"},
+		{"denied import in a group", "import (\n\t\"fmt\"\n\t\"net/http\"\n)\nfmt.Println(http.Get)", sandbox.KindImport, 3, "package net/http is not available", "MCP server"},
+		{"denied import in package main", "package main\n\nimport \"reflect\"\n\nfunc main() { _ = reflect.TypeOf }\n", sandbox.KindImport, 3, "Allowed: bufio", "type switch"},
+		{"unknown stub", "import \"mcp_tools/github\"\n_ = github.X", sandbox.KindImport, 1, "there is no stub package mcp_tools/github; available: mcp_tools/demo", "list_servers"},
+		{"unknown skill", "import \"skills/nope\"\n_ = nope.X", sandbox.KindImport, 1, "there is no skill skills/nope; available: skills/bad, skills/greet", "list_skills"},
+		{"syntax at the end", "x := 1\ny := (x +\n", sandbox.KindCompile, 2, "syntax error", ""},
+		{"import after statements", "x := 1\nimport \"fmt\"\n", sandbox.KindCompile, 2, "syntax error", "imports at the top"},
+		{"not main", "package foo\n", sandbox.KindCompile, 1, "must be package main", ""},
+		{"no func main", "package main\n\nfunc f() {}\n", sandbox.KindCompile, 0, "no func main", ""},
+		{"min builtin", "x := 3\nfmt.Println(min(x, 2))", sandbox.KindCompile, 2, "builtin min", "helper"},
+		{"own min is fine", "min := func(a, b int) int { return a }\nfmt.Println(min(1, 2))", "", 0, "", ""},
+		{"range over a func literal", "for x := range func(yield func(int) bool) {} {\n\t_ = x\n}", sandbox.KindCompile, 1, "range over a function", "slice"},
+		{"range over a func variable", "seq := func(yield func(int) bool) {}\nfor x := range seq {\n\t_ = x\n}", sandbox.KindCompile, 2, "range over a function", ""},
+		{"range over an int is fine", "for i := range 3 {\n\t_ = i\n}", "", 0, "", ""},
+		{"slices.SortFunc", "s := []int{2, 1}\nslices.SortFunc(s, func(a, b int) int { return a - b })", sandbox.KindCompile, 2, "slices.SortFunc does not work", "sort.Slice"},
+		{"aliased slices", "import sl \"slices\"\n_ = sl.Reverse[[]int]", sandbox.KindCompile, 2, "slices.Reverse does not work", "loop"},
+		{"slices.Contains is fine", "fmt.Println(slices.Contains([]int{1}, 1))", "", 0, "", ""},
+		{"maps", "m := map[int]int{}\nfmt.Println(maps.Clone(m))", sandbox.KindCompile, 2, "maps.Clone does not work", "loop over the map"},
+		{"UnmarshalJSON", "type T struct{}\nfunc (t *T) UnmarshalJSON(b []byte) error { return nil }\n_ = T{}", sandbox.KindCompile, 2, "UnmarshalJSON would be ignored", "json tags"},
+		{"skill importing a denied package", "import \"skills/bad\"\nbad.F()", sandbox.KindImport, 0, "skills/bad imports os: package os is not available", ""},
+	}
+	pkgs := sandboxtest.WithStub(sandboxtest.Packages(), "x", "package x\n")
+	pkgs = withFile(pkgs, "skills/bad/bad.go", "package bad\n\nimport \"os\"\n\nfunc F() { os.Exit(1) }\n")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := sandbox.Prepare(&sandbox.Request{Source: tt.src, Packages: pkgs})
+			if tt.kind == "" {
+				if err != nil {
+					t.Fatalf("Prepare: %v", err)
+				}
+				return
+			}
+			var e *sandbox.Error
+			if !asError(err, &e) {
+				t.Fatalf("Prepare: %v, want a *sandbox.Error", err)
+			}
+			if e.Kind != tt.kind || e.Line != tt.line || !strings.Contains(e.Msg, tt.msg) || !strings.Contains(e.Hint, tt.hint) {
+				t.Errorf("Prepare: kind %q line %d msg %q hint %q; want kind %q line %d, msg containing %q, hint containing %q",
+					e.Kind, e.Line, e.Msg, e.Hint, tt.kind, tt.line, tt.msg, tt.hint)
+			}
+		})
+	}
+}
+
+func TestPruneStub(t *testing.T) {
+	pkgs := sandboxtest.WithStub(nil, "stub50", sandboxtest.Stub("stub50", 50))
+	p, err := sandbox.Prepare(&sandbox.Request{Source: `r, _ := stub50.Tool7(stub50.Tool7Args{Path: "/"}); fmt.Println(r.Text())`, Packages: pkgs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := p.Files["mcp_tools/stub50/stub50.go"]
+	for _, want := range []string{"func Tool7(", "type Tool7Args struct", "type Tool7ArgsOptions struct", "type Tool7Result struct", "func (r *Tool7Result) Text()", "import \"mcp_tools\""} {
+		if !strings.Contains(src, want) {
+			t.Errorf("the pruned stub lacks %q:\n%s", want, src)
+		}
+	}
+	for _, unwanted := range []string{"Tool8", "Tool70", "func Tool1("} {
+		if strings.Contains(src, unwanted) {
+			t.Errorf("the pruned stub keeps %q", unwanted)
+		}
+	}
+	if full := len(sandboxtest.Stub("stub50", 50)); len(src)*20 > full {
+		t.Errorf("the pruned stub is %d bytes of %d; want under a twentieth", len(src), full)
+	}
+	// A dot import cannot be pruned.
+	p, err = sandbox.Prepare(&sandbox.Request{Source: "import . \"mcp_tools/stub50\"\n_ = Tool9", Packages: pkgs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src := p.Files["mcp_tools/stub50/stub50.go"]; !strings.Contains(src, "func Tool50(") {
+		t.Error("a dot-imported stub was pruned")
+	}
+}
