@@ -17,7 +17,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	process.MaybeRunAsRunner()            // the sandbox re-executes the test binary as its runner
+	process.MaybeRunAsRunner()      // the sandbox re-executes the test binary as its runner
 	demoservers.MaybeServe(os.Args) // and the config starts it as a demo MCP server
 	os.Exit(m.Run())
 }
