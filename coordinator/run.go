@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -54,8 +55,11 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 	if strings.TrimSpace(code) == "" {
 		return nil, errors.New("code is empty: pass a Go snippet (a package main, or statements for the body of main)")
 	}
-	m := newMeter(c.pool)
 	start := time.Now()
+	if err := c.ensureUsedStubs(ctx, code); err != nil {
+		return nil, err
+	}
+	m := newMeter(c.pool)
 	res, err := c.sb.Run(ctx, &sandbox.Request{
 		Source:   code,
 		Packages: c.ws.FS(),
@@ -94,6 +98,25 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 		c.log.Warn("ledger", "err", lerr)
 	}
 	return out, nil
+}
+
+// ensureUsedStubs waits (bounded by ServerWait) for the stubs of every server the snippet
+// appears to use that has none yet: a server still starting right after serve began, or one just
+// added to the config. A server that cannot provide them is reported by name.
+func (c *Coordinator) ensureUsedStubs(ctx context.Context, code string) error {
+	for _, s := range c.Config().Servers {
+		if _, ok := c.ws.Entry(s.Name); ok {
+			continue
+		}
+		pkg := c.ws.PackageFor(s.Name)
+		if !strings.Contains(code, `"mcp_tools/`+pkg+`"`) && !regexp.MustCompile(`\b`+regexp.QuoteMeta(pkg)+`\.`).MatchString(code) {
+			continue
+		}
+		if _, err := c.stubs(ctx, s.Name); err != nil {
+			return fmt.Errorf("the snippet uses %s, whose stubs are not available: %w", pkg, err)
+		}
+	}
+	return nil
 }
 
 // meter wraps the Pool to count what tools return into the sandbox, per server. Tokens are

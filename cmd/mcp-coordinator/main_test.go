@@ -16,6 +16,7 @@ import (
 func TestMain(m *testing.M) {
 	process.MaybeRunAsRunner()
 	demoservers.MaybeServe(os.Args)
+	maybeServe()
 	os.Exit(m.Run())
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
 	"sort"
 	"strings"
 	"testing"
@@ -92,11 +94,8 @@ func (c sdkCaller) CallTool(ctx context.Context, server, tool string, args json.
 	return json.Marshal(res)
 }
 
-// echoServer starts an in-memory go-sdk server with an echo tool and returns a connected
-// client session.
-func echoServer(b *testing.B) *mcp.ClientSession {
-	b.Helper()
-	ctx := context.Background()
+// newEchoServer returns a go-sdk server with one tool, echo {message}.
+func newEchoServer() *mcp.Server {
 	server := mcp.NewServer(&mcp.Implementation{Name: "bench", Version: "1"}, nil)
 	type in struct {
 		Message string `json:"message"`
@@ -104,11 +103,42 @@ func echoServer(b *testing.B) *mcp.ClientSession {
 	mcp.AddTool(server, &mcp.Tool{Name: "echo", Description: "echoes"}, func(ctx context.Context, req *mcp.CallToolRequest, args in) (*mcp.CallToolResult, any, error) {
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "Echo: " + args.Message}}}, nil, nil
 	})
-	ct, st := mcp.NewInMemoryTransports()
-	if _, err := server.Connect(ctx, st, nil); err != nil {
-		b.Fatal(err)
+	return server
+}
+
+// echoServerEnv makes the test binary an echo server on stdio (see TestMain).
+const echoServerEnv = "SANDBOX_TEST_ECHO_SERVER"
+
+// serveEchoOnStdio runs the echo server on stdio when the test binary was started as one.
+func serveEchoOnStdio() bool {
+	if os.Getenv(echoServerEnv) != "1" {
+		return false
 	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench-client", Version: "1"}, nil).Connect(ctx, ct, nil)
+	if err := newEchoServer().Run(context.Background(), &mcp.StdioTransport{}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	return true
+}
+
+// echoServer returns a client session to the echo server: in memory, or in a child process
+// over stdio (the way the coordinator reaches real servers).
+func echoServer(b *testing.B, transport string) *mcp.ClientSession {
+	b.Helper()
+	ctx := context.Background()
+	var t mcp.Transport
+	switch transport {
+	case "memory":
+		ct, st := mcp.NewInMemoryTransports()
+		if _, err := newEchoServer().Connect(ctx, st, nil); err != nil {
+			b.Fatal(err)
+		}
+		t = ct
+	case "stdio":
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), echoServerEnv+"=1")
+		t = &mcp.CommandTransport{Command: cmd, TerminateDuration: 200 * time.Millisecond}
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench-client", Version: "1"}, nil).Connect(ctx, t, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -124,7 +154,12 @@ func directCall(b *testing.B, cs *mcp.ClientSession) {
 }
 
 func BenchmarkToolCall(b *testing.B) {
-	cs := echoServer(b)
+	for _, transport := range []string{"memory", "stdio"} {
+		b.Run(transport, func(b *testing.B) { benchToolCall(b, echoServer(b, transport)) })
+	}
+}
+
+func benchToolCall(b *testing.B, cs *mcp.ClientSession) {
 	b.Run("direct", func(b *testing.B) {
 		durs := make([]time.Duration, 0, b.N)
 		for i := 0; i < b.N; i++ {
@@ -154,7 +189,12 @@ func BenchmarkToolCall(b *testing.B) {
 }
 
 func BenchmarkCalls(b *testing.B) {
-	cs := echoServer(b)
+	for _, transport := range []string{"memory", "stdio"} {
+		b.Run(transport, func(b *testing.B) { benchCalls(b, echoServer(b, transport)) })
+	}
+}
+
+func benchCalls(b *testing.B, cs *mcp.ClientSession) {
 	for _, n := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("calls=%d/direct", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {

@@ -7,5 +7,8 @@ import (
 
 func TestMain(m *testing.M) {
 	MaybeRunAsRunner()
+	if serveEchoOnStdio() {
+		return
+	}
 	os.Exit(m.Run())
 }
