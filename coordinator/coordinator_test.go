@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -241,5 +242,57 @@ func TestConfigChangeAddsServer(t *testing.T) {
 	out, isErr := f.call(t, "execute_code", map[string]any{"code": `o, err := orders.RecentOrders(orders.RecentOrdersArgs{Days: mcp_tools.Int(1)}); fmt.Println(err == nil && len(o.Orders) > 0)`})
 	if isErr || !strings.HasPrefix(out, "true") {
 		t.Errorf("new server not usable: %s", out)
+	}
+}
+
+func TestGenerateToolsProgressAndWorkspaceBuilds(t *testing.T) {
+	f := newFixture(t, Options{}, "inventory", "orders")
+	progress := make(chan float64, 10)
+	ct, st := mcp.NewInMemoryTransports()
+	ss, err := NewServer(f.c).Connect(context.Background(), st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ss.Close()
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test"}, &mcp.ClientOptions{
+		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
+			progress <- req.Params.Progress
+		},
+	}).Connect(context.Background(), ct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	params := &mcp.CallToolParams{Name: "generate_tools", Arguments: map[string]any{}}
+	params.SetProgressToken("p1")
+	res, err := cs.CallTool(context.Background(), params)
+	if err != nil || res.IsError {
+		t.Fatalf("generate_tools: %v %+v", err, res)
+	}
+	text := res.Content[0].(*mcp.TextContent).Text
+	if !strings.Contains(text, "inventory") || !strings.Contains(text, "orders") {
+		t.Errorf("generate_tools:\n%s", text)
+	}
+	for want := 1.0; want <= 2; want++ {
+		select {
+		case got := <-progress:
+			if got != want {
+				t.Errorf("progress %v, want %v", got, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no progress notification %v", want)
+		}
+	}
+
+	// The workspace is a Go module: the generated packages build with the real toolchain.
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go toolchain")
+	}
+	cmd := exec.Command(gobin, "vet", "./...")
+	cmd.Dir = filepath.Join(f.c.Workspace(), "mcp_tools")
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("go vet in the workspace: %v\n%s", err, out)
 	}
 }
