@@ -136,8 +136,11 @@ func run(ctx context.Context, out io.Writer) error {
 			return fmt.Errorf("%s: %w", s.tool, err)
 		}
 		args, _ := json.Marshal(s.args)
+		if s.args == nil {
+			args = []byte("{}")
+		}
 		if s.tool == "execute_code" {
-			args = []byte(`{"code": <the snippet below>}`)
+			args = []byte(`{"code": <the snippet above>}`)
 			fmt.Fprintf(out, "snippet:\n%s\n\n", indent(Snippet))
 		}
 		fmt.Fprintf(out, ">>> %s %s (%s)\n", s.tool, args, time.Since(start).Round(time.Millisecond))

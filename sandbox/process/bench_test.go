@@ -40,7 +40,7 @@ func runAndMeasure(b *testing.B, e *Engine, req *sandbox.Request, warm bool, che
 	for i := 0; i < b.N; i++ {
 		if warm {
 			b.StopTimer()
-			if err := e.waitPool(ctx, 1); err != nil {
+			if err := e.waitPool(ctx, 2); err != nil {
 				b.Fatal(err)
 			}
 			b.StartTimer()
@@ -76,7 +76,7 @@ func BenchmarkTrivial(b *testing.B) {
 		}
 	}
 	b.Run("warm", func(b *testing.B) {
-		runAndMeasure(b, newEngine(b, &Options{PoolSize: 1}), req, true, check)
+		runAndMeasure(b, newEngine(b, &Options{PoolSize: 2}), req, true, check)
 	})
 	b.Run("cold", func(b *testing.B) {
 		runAndMeasure(b, newEngine(b, &Options{PoolSize: -1}), req, false, check)
@@ -175,7 +175,7 @@ func benchToolCall(b *testing.B, cs *mcp.ClientSession) {
 		Tools:    sdkCaller{cs},
 	}
 	b.Run("sandbox", func(b *testing.B) {
-		runAndMeasure(b, newEngine(b, &Options{PoolSize: 1}), req, true, func(res *sandbox.Result) {
+		runAndMeasure(b, newEngine(b, &Options{PoolSize: 2}), req, true, func(res *sandbox.Result) {
 			if res.Stdout != "Echo: hi\n" || res.Calls != 1 {
 				b.Fatalf("stdout = %q, calls = %d", res.Stdout, res.Calls)
 			}
@@ -184,7 +184,7 @@ func benchToolCall(b *testing.B, cs *mcp.ClientSession) {
 	b.Run("sandbox-no-call", func(b *testing.B) {
 		noCall := *req
 		noCall.Source = `_ = demo.EchoArgs{Message: "hi"}; fmt.Println("Echo: hi")`
-		runAndMeasure(b, newEngine(b, &Options{PoolSize: 1}), &noCall, true, nil)
+		runAndMeasure(b, newEngine(b, &Options{PoolSize: 2}), &noCall, true, nil)
 	})
 }
 
@@ -194,17 +194,11 @@ func BenchmarkCalls(b *testing.B) {
 	}
 }
 
+// benchCalls alternates n direct calls and a snippet making the same n calls, so that both
+// see the same machine load, and reports the time per call of each and their ratio.
 func benchCalls(b *testing.B, cs *mcp.ClientSession) {
 	for _, n := range []int{100, 1000} {
-		b.Run(fmt.Sprintf("calls=%d/direct", n), func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				for j := 0; j < n; j++ {
-					directCall(b, cs)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "us/call")
-		})
-		b.Run(fmt.Sprintf("calls=%d/sandbox", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("calls=%d", n), func(b *testing.B) {
 			req := &sandbox.Request{
 				Source: fmt.Sprintf(`n := 0
 for i := 0; i < %d; i++ {
@@ -218,13 +212,29 @@ fmt.Println(n)`, n),
 				Packages: sandboxtest.Packages(),
 				Tools:    sdkCaller{cs},
 			}
-			e := newEngine(b, &Options{PoolSize: 1})
-			runAndMeasure(b, e, req, true, func(res *sandbox.Result) {
-				if res.Calls != n {
-					b.Fatalf("calls = %d, want %d", res.Calls, n)
+			e := newEngine(b, &Options{PoolSize: 2})
+			ctx := context.Background()
+			var direct, inSandbox time.Duration
+			for i := 0; i < b.N; i++ {
+				if err := e.waitPool(ctx, 2); err != nil {
+					b.Fatal(err)
 				}
-			})
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "us/call")
+				start := time.Now()
+				for j := 0; j < n; j++ {
+					directCall(b, cs)
+				}
+				direct += time.Since(start)
+				start = time.Now()
+				res, err := e.Run(ctx, req)
+				inSandbox += time.Since(start)
+				if err != nil || res.Calls != n {
+					b.Fatalf("run: %v, %d calls", err, res.Calls)
+				}
+			}
+			perCall := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N*n) }
+			b.ReportMetric(perCall(direct), "direct-us/call")
+			b.ReportMetric(perCall(inSandbox), "sandbox-us/call")
+			b.ReportMetric(float64(inSandbox)/float64(direct), "ratio")
 		})
 	}
 }
@@ -242,7 +252,7 @@ func BenchmarkCallOverhead(b *testing.B) {
 		Packages: sandboxtest.Packages(),
 		Tools:    &sandboxtest.Tools{},
 	}
-	runAndMeasure(b, newEngine(b, &Options{PoolSize: 1}), req, true, nil)
+	runAndMeasure(b, newEngine(b, &Options{PoolSize: 2}), req, true, nil)
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "us/call")
 }
 
@@ -258,7 +268,7 @@ func BenchmarkStub50(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			req := &sandbox.Request{Source: c.src, Packages: pkgs, Tools: &sandboxtest.Tools{}}
-			runAndMeasure(b, newEngine(b, &Options{PoolSize: 1}), req, true, func(res *sandbox.Result) {
+			runAndMeasure(b, newEngine(b, &Options{PoolSize: 2}), req, true, func(res *sandbox.Result) {
 				if res.Stdout != "ok 7\n" {
 					b.Fatalf("stdout = %q", res.Stdout)
 				}

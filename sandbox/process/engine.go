@@ -151,6 +151,7 @@ func (e *Engine) Run(ctx context.Context, req *sandbox.Request) (*sandbox.Result
 	if err != nil {
 		return nil, err
 	}
+	defer e.signalRefill()
 	defer e.retire(c)
 	s := &session{e: e, c: c, lim: lim, tools: req.Tools, res: &sandbox.Result{CallsByServer: map[string]int{}}, byServer: map[string]int{}}
 	serr := s.run(ctx, start, prog)
@@ -191,11 +192,15 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// take returns a pooled runner, or starts one when the pool is empty.
+// take returns a pooled runner, or starts one when the pool is empty. The pool is refilled
+// when the run ends (see Run), so that starting a runner does not compete for the CPU with the
+// run it was taken for, or at once when the pool ran dry.
 func (e *Engine) take() (*child, error) {
 	select {
 	case c := <-e.pool:
-		e.signalRefill()
+		if len(e.pool) == 0 {
+			e.signalRefill()
+		}
 		if c.failed() {
 			e.retire(c)
 			break

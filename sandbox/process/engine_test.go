@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -30,6 +32,9 @@ func newEngine(t testing.TB, opts *Options) *Engine {
 }
 
 func TestCorpus(t *testing.T) {
+	if raceEnabled {
+		t.Skip("under -race the runner is a race-instrumented binary whose memory limits and crash reports differ")
+	}
 	sandboxtest.RunCorpus(t, newEngine(t, nil))
 }
 
@@ -60,12 +65,13 @@ func TestCloseLeavesNoRunner(t *testing.T) {
 		errc <- err
 	}()
 	var pids []int
-	for deadline := time.Now().Add(5 * time.Second); len(pids) < 3 && time.Now().Before(deadline); {
+	// The pool is refilled when the run ends, so while it runs there are two runners.
+	for deadline := time.Now().Add(5 * time.Second); (len(pids) < 2 || len(e.pool) != 1) && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 		pids = livePIDs(e)
 	}
-	if len(pids) < 3 {
-		t.Fatalf("%d live runners, want 3 (2 pooled, 1 running)", len(pids))
+	if len(pids) < 2 {
+		t.Fatalf("%d live runners, want 2 (1 pooled, 1 running)", len(pids))
 	}
 	var dirs []string
 	e.mu.Lock()
@@ -283,7 +289,7 @@ func TestCancelAndDeadline(t *testing.T) {
 }
 
 func TestToolCallerFailures(t *testing.T) {
-	e := newEngine(t, nil)
+	e := newEngine(t, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	tests := []struct {
 		name  string
 		tools sandbox.ToolCaller

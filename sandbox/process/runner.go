@@ -36,7 +36,7 @@ func MaybeRunAsRunner() {
 	if len(os.Args) < 2 || os.Args[1] != RunnerArg {
 		return
 	}
-	os.Exit(serve(os.Stdin, os.Stdout))
+	os.Exit(serve(runnerStdio()))
 }
 
 // request is the run the parent sends.
@@ -87,8 +87,14 @@ func serve(stdin io.Reader, stdout io.Writer) int {
 	if err != nil {
 		r.finish(report{Kind: sandbox.KindInternal, Msg: "starting the interpreter: " + err.Error()})
 	}
+	yaegirun.Warm()
+	warmJSON()
 	mcp_tools.SetTransport(r.call)
-	runtime.GC() // start the run with the interpreter's garbage gone
+	onCPULimit(func() {
+		r.finish(report{Kind: sandbox.KindTimeout, Msg: "the snippet used its CPU time limit"})
+	})
+	debug.SetMaxThreads(256)
+	runtime.GC() // start the run with the warm-up's and the interpreter's garbage gone
 	if r.out.write(frameReady, 0, []byte(readyMagic)) != nil {
 		return 1
 	}
@@ -116,6 +122,14 @@ func serve(stdin io.Reader, stdout io.Writer) int {
 	return 0
 }
 
+// warmJSON fills encoding/json's caches for the protocol's types.
+func warmJSON() {
+	b, _ := json.Marshal(request{Main: "x", Files: map[string]string{"a": "b"}})
+	var req request
+	_ = json.Unmarshal(b, &req)
+	_, _ = json.Marshal(report{Kind: sandbox.KindRuntime, Line: 1, Msg: "x"})
+}
+
 // finish sends the report and exits; the first caller wins, later ones wait for the exit.
 func (r *runner) finish(rep report) {
 	r.finishOnce.Do(func() {
@@ -130,14 +144,10 @@ func (r *runner) finish(rep report) {
 // memory limit for the collector, a stack bound, and the memory watchdog.
 func (r *runner) limit(req request) {
 	setOSLimits(req.Timeout, req.MemoryBytes)
-	onCPULimit(func() {
-		r.finish(report{Kind: sandbox.KindTimeout, Msg: fmt.Sprintf("the snippet used its CPU time limit (%s of CPU)", cpuLimit(req.Timeout))})
-	})
 	base := heapInUse(false)
 	budget := base + uint64(req.MemoryBytes)
 	debug.SetMemoryLimit(int64(budget))
 	yaegirun.SetMaxStack(req.MemoryBytes)
-	debug.SetMaxThreads(256)
 	go r.watch(budget, req.MemoryBytes)
 }
 

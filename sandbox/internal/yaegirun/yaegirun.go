@@ -9,6 +9,7 @@
 package yaegirun
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"path"
@@ -93,7 +94,21 @@ func New(stdout, trace io.Writer) (*Interp, error) {
 	if err := i.Use(Exports()); err != nil {
 		return nil, fmt.Errorf("loading the allowlisted packages: %w", err)
 	}
+	warmJSON()
 	return &Interp{i: i, files: files}, nil
+}
+
+var warmOnce sync.Once
+
+// warmJSON fills encoding/json's caches for the runtime's types, so that a snippet's first
+// tool call does not pay for them.
+func warmJSON() {
+	warmOnce.Do(func() {
+		var r mcp_tools.Result
+		_ = json.Unmarshal([]byte(`{"content":[{"type":"text","text":"x"}],"structuredContent":{},"isError":false}`), &r)
+		_, _ = json.Marshal(r)
+		_, _ = json.Marshal(map[string]any{"a": "b", "n": 1.0, "l": []any{true}})
+	})
 }
 
 // Run compiles and runs p: its packages first, then Main. It returns nil when main returned, or
