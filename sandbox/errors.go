@@ -76,11 +76,6 @@ func (e *Error) Is(target error) bool {
 	return target == context.DeadlineExceeded && e.Kind == KindTimeout
 }
 
-// Errorf returns an *Error of kind k with a formatted message.
-func Errorf(k Kind, line int, format string, args ...any) *Error {
-	return &Error{Kind: k, Line: line, Msg: fmt.Sprintf(format, args...)}
-}
-
 // KindOf returns the Kind of err's *Error, or "" when err holds none.
 func KindOf(err error) Kind {
 	var e *Error

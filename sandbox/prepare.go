@@ -48,11 +48,11 @@ type Program struct {
 // to what the snippet uses). Nothing runs. Its errors are *Error of kind KindCompile or KindImport,
 // with snippet line numbers.
 func Prepare(req *Request) (*Program, error) {
-	src := strings.ReplaceAll(req.Source, "\r\n", "\n")
-	avail, err := available(req.Packages)
-	if err != nil {
-		return nil, err
+	if req == nil {
+		return nil, &Error{Kind: KindInternal, Msg: "nil request"}
 	}
+	src := strings.ReplaceAll(req.Source, "\r\n", "\n")
+	pkgs := available(req.Packages)
 	w, err := wrap(src)
 	if err != nil {
 		return nil, err
@@ -62,7 +62,7 @@ func Prepare(req *Request) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	added := autoImports(f, avail)
+	added := autoImports(f, pkgs)
 	if len(added) > 0 {
 		if f, err = parseMain(fset, w.assemble(added), lastLine(src)); err != nil {
 			return nil, err
@@ -79,7 +79,7 @@ func Prepare(req *Request) (*Program, error) {
 	if err := checkGaps(fset, f, p); err != nil {
 		return nil, err
 	}
-	if err := p.load(req.Packages, avail, fset, f, w); err != nil {
+	if err := p.load(req.Packages, pkgs, fset, f, w); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -137,10 +137,11 @@ func (a avail) has(p string) bool {
 	return slices.Contains(a.stubs, p) || slices.Contains(a.skills, p)
 }
 
-func available(pkgs fs.FS) (avail, error) {
+// available lists the stub and skill packages of pkgs.
+func available(pkgs fs.FS) avail {
 	var a avail
 	if pkgs == nil {
-		return a, nil
+		return a
 	}
 	for _, root := range []string{RuntimePackage, "skills"} {
 		ents, err := fs.ReadDir(pkgs, root)
@@ -157,7 +158,7 @@ func available(pkgs fs.FS) (avail, error) {
 			}
 		}
 	}
-	return a, nil
+	return a
 }
 
 // autoImports returns the import specs to add to f: one for each package name used as the

@@ -45,15 +45,18 @@ type Request struct {
 type Limits struct {
 	// Timeout is the wall-clock limit. Default 30 s.
 	Timeout time.Duration
-	// MemoryBytes is the heap budget. Default 256 MiB.
+	// MemoryBytes is the budget for the snippet's heap and goroutine stacks. Default 256 MiB.
 	MemoryBytes int64
-	// OutputBytes caps stdout and stderr together. Default 1 MiB; past it the run stops with KindOutput.
+	// OutputBytes caps the output. Default 1 MiB; past it the run stops with KindOutput.
 	OutputBytes int
 }
 
 // Result is what a run produced.
 type Result struct {
-	// Stdout and Stderr are what the snippet printed, at most Limits.OutputBytes in all.
+	// Stdout is what the snippet printed (fmt.Print*, print, println), at most
+	// Limits.OutputBytes. A snippet has no stderr of its own (os is not importable): Stderr holds
+	// the interpreter's trace of the panic that ended a run with a runtime error, innermost
+	// function first, with snippet lines.
 	Stdout, Stderr string
 	// Calls is the number of tool calls the snippet made; CallsByServer splits it per server.
 	Calls         int

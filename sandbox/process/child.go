@@ -32,13 +32,18 @@ type child struct {
 // fatal error (out of memory, stack overflow, an unrecovered panic) first.
 const stderrHead = 8 << 10
 
-// startChild starts a runner in an empty temporary directory with an empty environment.
-func startChild(command []string) (*child, error) {
+// startChild starts a runner in an empty temporary directory with an empty environment. A
+// runner for the pool (warm) warms its interpreter up while it waits for a request.
+func startChild(command []string, warm bool) (*child, error) {
 	dir, err := os.MkdirTemp("", "mcp-sandbox-")
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(command[0], command[1:]...)
+	args := command[1:]
+	if warm {
+		args = append(append([]string(nil), args...), warmArg)
+	}
+	cmd := exec.Command(command[0], args...)
 	cmd.Env = []string{}
 	cmd.Dir = dir
 	cmd.SysProcAttr = sysProcAttr()

@@ -26,7 +26,7 @@ type Options struct {
 	PoolSize int
 	// Command is the program and arguments that start a runner. Empty means the current
 	// executable with the single argument RunnerArg; that program must call MaybeRunAsRunner
-	// first thing in main.
+	// first thing in main. A pooled runner gets one more argument, "warm".
 	Command []string
 	// MaxToolArgsBytes bounds the JSON arguments of one tool call. Zero means 4 MiB.
 	MaxToolArgsBytes int
@@ -209,7 +209,7 @@ func (e *Engine) take() (*child, error) {
 	default:
 		e.signalRefill()
 	}
-	return e.start()
+	return e.start(false)
 }
 
 func (e *Engine) signalRefill() {
@@ -226,7 +226,7 @@ func (e *Engine) fill() {
 	backoff := time.Second
 	for {
 		for len(e.pool) < cap(e.pool) {
-			c, err := e.start()
+			c, err := e.start(true)
 			if err != nil {
 				if e.ctx.Err() != nil {
 					return
@@ -256,8 +256,8 @@ func (e *Engine) fill() {
 	}
 }
 
-// start starts a runner and registers it as live.
-func (e *Engine) start() (*child, error) {
+// start starts a runner (for the pool when warm) and registers it as live.
+func (e *Engine) start(warm bool) (*child, error) {
 	closedErr := &sandbox.Error{Kind: sandbox.KindKilled, Msg: "the sandbox is closed", Err: errClosed}
 	e.mu.Lock()
 	closed := e.closed
@@ -265,7 +265,7 @@ func (e *Engine) start() (*child, error) {
 	if closed {
 		return nil, closedErr
 	}
-	c, err := startChild(e.command)
+	c, err := startChild(e.command, warm)
 	if err != nil {
 		return nil, &sandbox.Error{Kind: sandbox.KindInternal, Msg: "starting a runner: " + err.Error(), Err: err}
 	}

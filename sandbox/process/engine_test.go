@@ -169,7 +169,7 @@ for i := 0; i < 8; i++ {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if _, err := demo.Sleep(demo.SleepArgs{Ms: 300}); err != nil {
+		if _, err := demo.Sleep(demo.SleepArgs{Ms: 600}); err != nil {
 			panic(err)
 		}
 	}()
@@ -270,7 +270,7 @@ func TestLimits(t *testing.T) {
 func TestCancelAndDeadline(t *testing.T) {
 	e := newEngine(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(200*time.Millisecond, cancel)
+	time.AfterFunc(time.Second, cancel)
 	start := time.Now()
 	res, err := e.Run(ctx, &sandbox.Request{Source: `fmt.Println("started"); for {}`})
 	if sandbox.KindOf(err) != sandbox.KindKilled || !errors.Is(err, context.Canceled) {

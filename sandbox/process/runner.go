@@ -36,8 +36,14 @@ func MaybeRunAsRunner() {
 	if len(os.Args) < 2 || os.Args[1] != RunnerArg {
 		return
 	}
-	os.Exit(serve(runnerStdio()))
+	warm := len(os.Args) > 2 && os.Args[2] == warmArg
+	stdin, stdout := runnerStdio()
+	os.Exit(serve(stdin, stdout, warm))
 }
+
+// warmArg follows RunnerArg for a pooled runner: it warms its interpreter up while it waits
+// (a runner started for a waiting request skips that: the request would wait for it).
+const warmArg = "warm"
 
 // request is the run the parent sends.
 type request struct {
@@ -80,15 +86,17 @@ const maxTraceLines = 1000
 
 // serve is the runner: initialise the interpreter, announce readiness, read one request, run
 // it, report, exit. It returns the exit code when it ends without a report.
-func serve(stdin io.Reader, stdout io.Writer) int {
+func serve(stdin io.Reader, stdout io.Writer, warm bool) int {
 	debug.SetTraceback("none")
 	r := &runner{out: &frameWriter{w: stdout}, pending: map[uint32]chan frame{}}
 	in, err := yaegirun.New(outputWriter{r}, traceWriter{r})
 	if err != nil {
 		r.finish(report{Kind: sandbox.KindInternal, Msg: "starting the interpreter: " + err.Error()})
 	}
-	yaegirun.Warm()
-	warmJSON()
+	if warm {
+		yaegirun.Warm()
+		warmJSON()
+	}
 	mcp_tools.SetTransport(r.call)
 	onCPULimit(func() {
 		r.finish(report{Kind: sandbox.KindTimeout, Msg: "the snippet used its CPU time limit"})

@@ -1,11 +1,3 @@
-// Package yaegirun is the part of a sandbox runner that does not depend on the engine: it builds
-// a yaegi interpreter that sees only the allowlisted standard library and the snippet-facing
-// API of mcp_tools, runs a [sandbox.Program] in it, and turns the interpreter's failures into
-// *sandbox.Error values with snippet line numbers.
-//
-// The process engine runs it in a re-executed child; a wasm engine would run it in a wasip1
-// guest. Either way the host installs the tool-call transport with mcp_tools.SetTransport and
-// gives the interpreter writers for the snippet's output and for the interpreter's panic trace.
 package yaegirun
 
 import (

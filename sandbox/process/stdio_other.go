@@ -1,0 +1,8 @@
+//go:build !unix
+
+package process
+
+import "os"
+
+// runnerStdio returns the runner's stdin and stdout.
+func runnerStdio() (*os.File, *os.File) { return os.Stdin, os.Stdout }
