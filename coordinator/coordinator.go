@@ -154,31 +154,12 @@ func (c *Coordinator) Start(ctx context.Context) {
 	}
 }
 
-// StartPool only begins connecting the configured servers (what the CLI's generate and run need)
-// and returns the context that Close cancels.
+// StartPool only begins connecting the configured servers (what the CLI's generate needs) and
+// returns the context that Close cancels. Without it, a server starts on first use.
 func (c *Coordinator) StartPool(ctx context.Context) context.Context {
 	ctx, c.stop = context.WithCancel(ctx)
 	c.pool.Start(ctx)
 	return ctx
-}
-
-// EnsureStubs generates the stubs of every configured server that has none in the workspace yet.
-func (c *Coordinator) EnsureStubs(ctx context.Context) []GenerateReport {
-	var missing []string
-	for _, s := range c.Config().Servers {
-		e, ok := c.ws.Entry(s.Name)
-		if ok {
-			if _, err := os.Stat(filepath.Join(c.ws.toolsDir(), e.Package, e.Package+".go")); err == nil {
-				continue
-			}
-		}
-		missing = append(missing, s.Name)
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	reports, _ := c.Generate(ctx, missing)
-	return reports
 }
 
 func (c *Coordinator) generateWhenReady(ctx context.Context, server string) {
@@ -206,9 +187,14 @@ type GenerateReport struct {
 	Result  WriteResult
 	Err     error
 	Elapsed time.Duration
+	// Removed is set for a server that left the config: its stubs were deleted.
+	Removed bool
 }
 
 func (r GenerateReport) String() string {
+	if r.Removed {
+		return fmt.Sprintf("%-20s removed (no longer configured)", r.Server)
+	}
 	if r.Err != nil {
 		return fmt.Sprintf("%-20s FAILED  %v", r.Server, r.Err)
 	}
@@ -217,9 +203,10 @@ func (r GenerateReport) String() string {
 
 // Generate (re)introspects servers (all configured servers when none are named), concurrently,
 // and writes the stubs of each whose tools changed. Generating all servers also removes the
-// packages of servers that left the config. It returns one report per server, sorted; an error
-// only for an unknown server name.
-func (c *Coordinator) Generate(ctx context.Context, servers []string) ([]GenerateReport, error) {
+// packages of servers that left the config. progress, when not nil, is called (one call at a
+// time) as each server finishes. It returns one report per server, sorted; an error only for an
+// unknown server name.
+func (c *Coordinator) Generate(ctx context.Context, servers []string, progress func(done, total int, r GenerateReport)) ([]GenerateReport, error) {
 	cfg := c.Config()
 	known := map[string]bool{}
 	for _, s := range cfg.Servers {
@@ -238,6 +225,8 @@ func (c *Coordinator) Generate(ctx context.Context, servers []string) ([]Generat
 	}
 	reports := make([]GenerateReport, len(servers))
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
 	for i, s := range servers {
 		wg.Add(1)
 		go func() {
@@ -246,14 +235,22 @@ func (c *Coordinator) Generate(ctx context.Context, servers []string) ([]Generat
 			r, err := c.generateOne(ctx, s)
 			r.Server, r.Err, r.Elapsed = s, err, time.Since(start)
 			reports[i] = r
+			if progress != nil {
+				mu.Lock()
+				done++
+				progress(done, len(servers), r)
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
 	if all {
-		if removed, err := c.ws.Remove(known); err != nil {
+		removed, err := c.ws.Remove(known)
+		if err != nil {
 			c.log.Warn("workspace", "err", err)
-		} else if len(removed) > 0 {
-			c.log.Info("removed stubs of servers no longer configured", "servers", removed)
+		}
+		for _, name := range removed {
+			reports = append(reports, GenerateReport{Server: name, Removed: true})
 		}
 	}
 	sort.Slice(reports, func(i, j int) bool { return reports[i].Server < reports[j].Server })

@@ -46,12 +46,7 @@ func realCoordinator(t *testing.T) (c *Coordinator, root string, errorLines []st
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	c.StartPool(context.Background())
-	for _, r := range c.EnsureStubs(context.Background()) {
-		if r.Err != nil {
-			t.Fatal(r)
-		}
-	}
+	// No StartPool: the servers start on first use, as in the CLI's run.
 	return c, root, errorLines
 }
 

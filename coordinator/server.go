@@ -210,43 +210,28 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 }
 
 func (c *Coordinator) generateTools(ctx context.Context, req *mcp.CallToolRequest, in generateArgs) (*mcp.CallToolResult, any, error) {
-	servers := in.Servers
-	if len(servers) == 0 {
-		for _, s := range c.Config().Servers {
-			servers = append(servers, s.Name)
-		}
-	}
-	token := req.Params.GetProgressToken()
-	var b strings.Builder
-	failed := 0
-	for i, s := range servers {
-		reports, err := c.Generate(ctx, []string{s})
-		if err != nil {
-			return toolError(err.Error()), nil, nil
-		}
-		for _, r := range reports {
-			if r.Err != nil {
-				failed++
-			}
-			b.WriteString(r.String() + "\n")
-		}
-		if token != nil {
+	var progress func(int, int, GenerateReport)
+	if token := req.Params.GetProgressToken(); token != nil {
+		progress = func(done, total int, r GenerateReport) {
 			_ = req.Session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
-				ProgressToken: token, Progress: float64(i + 1), Total: float64(len(servers)), Message: s,
+				ProgressToken: token, Progress: float64(done), Total: float64(total), Message: r.Server,
 			})
 		}
 	}
-	if len(in.Servers) == 0 {
-		known := map[string]bool{}
-		for _, s := range c.Config().Servers {
-			known[s.Name] = true
+	reports, err := c.Generate(ctx, in.Servers, progress)
+	if err != nil {
+		return toolError(err.Error()), nil, nil
+	}
+	var b strings.Builder
+	failed := 0
+	for _, r := range reports {
+		if r.Err != nil {
+			failed++
 		}
-		if removed, err := c.ws.Remove(known); err == nil && len(removed) > 0 {
-			fmt.Fprintf(&b, "removed stubs of servers no longer configured: %s\n", strings.Join(removed, ", "))
-		}
+		b.WriteString(r.String() + "\n")
 	}
 	r := text(b.String())
-	r.IsError = failed == len(servers) && failed > 0
+	r.IsError = failed > 0 && failed == len(reports)
 	return r, nil, nil
 }
 

@@ -121,7 +121,7 @@ func serve(ctx context.Context, c *coordinator.Coordinator, stderr io.Writer) in
 
 func generate(ctx context.Context, c *coordinator.Coordinator, servers []string, stdout, stderr io.Writer) int {
 	c.StartPool(ctx)
-	reports, err := c.Generate(ctx, servers)
+	reports, err := c.Generate(ctx, servers, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator generate:", err)
 		return 2
@@ -152,12 +152,7 @@ func runSnippet(ctx context.Context, c *coordinator.Coordinator, file string, ti
 		fmt.Fprintln(stderr, "mcp-coordinator run:", err)
 		return 2
 	}
-	c.StartPool(ctx)
-	for _, r := range c.EnsureStubs(ctx) {
-		if r.Err != nil {
-			fmt.Fprintln(stderr, "mcp-coordinator run: warning:", r)
-		}
-	}
+	// Servers start on first use: only those the snippet needs (for missing stubs or calls).
 	out, err := c.Run(ctx, "run", string(src), timeout)
 	if err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator run:", err)
