@@ -4,9 +4,11 @@
 //
 // Usage:
 //
-//	mcp-coordinator serve    [--config F] [--workspace D]          MCP server over stdio
+//	mcp-coordinator serve    [--config F] [--workspace D] [limits]          MCP server over stdio
 //	mcp-coordinator generate [--config F] [--workspace D] [--server NAME]...
-//	mcp-coordinator run      [--config F] [--workspace D] [--timeout S] FILE|-
+//	mcp-coordinator run      [--config F] [--workspace D] [--timeout S] [limits] FILE|-
+//
+// limits: --max-timeout D, --max-memory MiB, --output-chars N.
 //	mcp-coordinator stats    [--workspace D]
 package main
 
@@ -48,8 +50,12 @@ commands:
   version    print the version
 
 flags (serve, generate, run):
-  --config F      MCP config file (default: $MCP_SERVERS_CONFIG, ./.mcp.json, Claude Desktop's)
-  --workspace D   workspace directory (default: $MCP_COORDINATOR_HOME, ~/.mcp-coordinator)
+  --config F        MCP config file (default: $MCP_SERVERS_CONFIG, ./.mcp.json, Claude Desktop's)
+  --workspace D     workspace directory (default: $MCP_COORDINATOR_HOME, ~/.mcp-coordinator)
+limits (serve, run): a snippet may ask for less, never more
+  --max-timeout D   longest run (default 30s)
+  --max-memory MiB  heap budget (default 256)
+  --output-chars N  output returned to the model (default 20000)
 `
 
 // run is main without the process: it returns the exit code (0 ok, 1 failure, 2 usage or config).
@@ -66,13 +72,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	config := fs.String("config", "", "MCP config file")
 	workspace := fs.String("workspace", "", "workspace directory")
 	var servers multiFlag
-	var timeout time.Duration
+	var timeout, maxTimeout time.Duration
+	var maxMemory, outputChars int
+	limitFlags := func() {
+		fs.DurationVar(&maxTimeout, "max-timeout", 0, "longest wall-clock time a snippet may ask for (default 30s)")
+		fs.IntVar(&maxMemory, "max-memory", 0, "heap budget of a snippet in MiB (default 256)")
+		fs.IntVar(&outputChars, "output-chars", 0, "cap on the output returned to the model (default 20000)")
+	}
 	switch cmd {
 	case "generate":
 		fs.Var(&servers, "server", "generate only this server (repeatable)")
 	case "run":
 		fs.DurationVar(&timeout, "timeout", 0, "wall-clock limit of the snippet (default 30s)")
-	case "serve", "stats":
+		limitFlags()
+	case "serve":
+		limitFlags()
+	case "stats":
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "mcp-coordinator", coordinator.Version)
 		return 0
@@ -89,7 +104,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if cmd == "stats" {
 		return stats(*workspace, stdout, stderr)
 	}
-	c, err := coordinator.New(coordinator.Options{ConfigPath: *config, Workspace: *workspace, Logger: logger})
+	c, err := coordinator.New(coordinator.Options{
+		ConfigPath:  *config,
+		Workspace:   *workspace,
+		Logger:      logger,
+		MaxLimits:   sandbox.Limits{Timeout: maxTimeout, MemoryBytes: int64(maxMemory) << 20},
+		OutputChars: outputChars,
+	})
 	if err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator:", err)
 		return 2
