@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,10 +21,30 @@ import (
 func TestMain(m *testing.M) {
 	process.MaybeRunAsRunner()      // the sandbox re-executes the test binary as its runner
 	demoservers.MaybeServe(os.Args) // and the config starts it as a demo MCP server
+	if len(os.Args) == 2 && os.Args[1] == "growing-server" {
+		serveGrowing()
+	}
 	os.Exit(m.Run())
 }
 
-// writeConfig writes a Claude Desktop config with the named demo servers.
+// serveGrowing serves a tool "grow" that adds a tool to the server, which then sends
+// notifications/tools/list_changed.
+func serveGrowing() {
+	s := mcp.NewServer(&mcp.Implementation{Name: "growing"}, nil)
+	n := 0
+	mcp.AddTool(s, &mcp.Tool{Name: "grow"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+		n++
+		mcp.AddTool(s, &mcp.Tool{Name: fmt.Sprintf("grown_%d", n)}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "grown"}}}, nil, nil
+		})
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "ok"}}}, nil, nil
+	})
+	s.Run(context.Background(), &mcp.StdioTransport{})
+	os.Exit(0)
+}
+
+// writeConfig writes a Claude Desktop config with the named demo servers ("growing" is the
+// test's own server).
 func writeConfig(t *testing.T, path string, names ...string) {
 	t.Helper()
 	exe, err := os.Executable()
@@ -33,6 +54,9 @@ func writeConfig(t *testing.T, path string, names ...string) {
 	servers := map[string]any{}
 	for _, n := range names {
 		servers[n] = map[string]any{"command": exe, "args": []string{"demo-server", n}}
+		if n == "growing" {
+			servers[n] = map[string]any{"command": exe, "args": []string{"growing-server"}}
+		}
 	}
 	data, _ := json.Marshal(map[string]any{"mcpServers": servers})
 	if err := os.WriteFile(path+".tmp", data, 0o644); err != nil {
@@ -294,5 +318,28 @@ func TestGenerateToolsProgressAndWorkspaceBuilds(t *testing.T) {
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("go vet in the workspace: %v\n%s", err, out)
+	}
+}
+
+func TestToolsListChangedRegenerates(t *testing.T) {
+	f := newFixture(t, Options{}, "growing")
+	out, isErr := f.call(t, "execute_code", map[string]any{"code": `_, err := growing.Grow(growing.GrowArgs{}); fmt.Println(err)`})
+	if isErr || !strings.HasPrefix(out, "<nil>") {
+		t.Fatalf("grow: %s", out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, _ = f.call(t, "list_tools", map[string]any{"server": "growing"})
+		if strings.Contains(out, "func Grown1(") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stubs not regenerated after tools/list_changed:\n%s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	out, isErr = f.call(t, "execute_code", map[string]any{"code": `r, err := growing.Grown1(growing.Grown1Args{}); fmt.Println(r.Text(), err)`})
+	if isErr || !strings.HasPrefix(out, "grown <nil>") {
+		t.Errorf("the new tool is not callable: %s", out)
 	}
 }
