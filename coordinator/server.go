@@ -239,8 +239,8 @@ func (c *Coordinator) executeCode(ctx context.Context, _ *mcp.CallToolRequest, i
 	if in.Sandbox != "" && in.Sandbox != "process" {
 		return toolError(fmt.Sprintf("sandbox %q is not available; use \"process\" (the default)", in.Sandbox)), nil, nil
 	}
-	if in.TimeoutSeconds < 0 {
-		return toolError(fmt.Sprintf("timeout_seconds %g: must be positive", in.TimeoutSeconds)), nil, nil
+	if in.TimeoutSeconds < 0 || in.TimeoutSeconds > 24*3600 {
+		return toolError(fmt.Sprintf("timeout_seconds %g: must be positive and within the configured maximum (default 30)", in.TimeoutSeconds)), nil, nil
 	}
 	out, err := c.Run(ctx, "execute_code", in.Code, time.Duration(in.TimeoutSeconds*float64(time.Second)))
 	if err != nil {
