@@ -58,6 +58,8 @@ type Coordinator struct {
 	cfg     *downstream.Config
 	pkgs    map[string]*codegen.Package // server -> stubs generated in this process or read from tools.json
 	genErrs map[string]string           // server -> last generation failure
+	// configNote says why the last config change was not fully applied, or is empty.
+	configNote string
 
 	stop      context.CancelFunc
 	closeOnce sync.Once

@@ -344,3 +344,49 @@ func TestToolsListChangedRegenerates(t *testing.T) {
 		t.Errorf("the new tool is not callable: %s", out)
 	}
 }
+
+// A server that is given the directory holding the config could rewrite the config (a snippet
+// asks it to): new servers from such a change must not start.
+func TestConfigChangeFromAServersDirectoryIsHeldBack(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "mcp.json")
+	exe, _ := os.Executable()
+	write := func(names ...string) {
+		servers := map[string]any{}
+		for _, n := range names {
+			servers[n] = map[string]any{"command": exe, "args": []string{"demo-server", n}, "env": map[string]string{"DATA_DIR": dir}}
+		}
+		data, _ := json.Marshal(map[string]any{"mcpServers": servers})
+		os.WriteFile(config+".tmp", data, 0o644)
+		os.Rename(config+".tmp", config)
+	}
+	write("inventory")
+	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws"), ConfigPoll: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Start(context.Background())
+	time.Sleep(60 * time.Millisecond)
+	write("inventory", "orders")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, _, _ := c.listServers(context.Background(), nil, noArgs{})
+		out := res.Content[0].(*mcp.TextContent).Text
+		if strings.Contains(out, "config change not applied") {
+			if strings.Contains(out, "orders") && !strings.Contains(out, "new or changed servers start only after a restart") {
+				t.Errorf("orders was started:\n%s", out)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no note about the held-back change:\n%s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, st := range c.pool.Status() {
+		if st.Name == "orders" {
+			t.Errorf("orders is in the pool: %+v", st.State)
+		}
+	}
+}

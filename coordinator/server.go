@@ -126,6 +126,11 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 	for _, s := range c.Config().Skipped {
 		fmt.Fprintf(&b, "%s: skipped (%s)\n", s.Name, s.Reason)
 	}
+	c.mu.Lock()
+	if c.configNote != "" {
+		b.WriteString(c.configNote + "\n")
+	}
+	c.mu.Unlock()
 	return text(b.String()), nil, nil
 }
 

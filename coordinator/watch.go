@@ -2,8 +2,10 @@ package coordinator
 
 import (
 	"context"
+	"fmt"
 	"os"
-	"reflect"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mcp-coordinator/mcp-coordinator/downstream"
@@ -36,36 +38,106 @@ func (c *Coordinator) watchConfig(ctx context.Context, every time.Duration) {
 	}
 }
 
+// applyConfig switches to cfg. When a running server could have written the config file (the
+// file lies in a directory that a server is given), new and changed servers are not started:
+// a snippet could otherwise add a server, that is, run a command on the host. Removals still
+// apply, and list_servers says what was held back until a restart.
 func (c *Coordinator) applyConfig(ctx context.Context, cfg *downstream.Config) {
-	c.mu.Lock()
-	old := map[string]downstream.ServerConfig{}
-	for _, s := range c.cfg.Servers {
-		old[s.Name] = s
+	old := c.Config()
+	note := ""
+	if owner, dir := writableBy(old, c.opts.ConfigPath); owner != "" {
+		kept := onlyRemovals(old, cfg)
+		if len(kept.Servers) != len(cfg.Servers) || !sameServers(kept, cfg) {
+			note = fmt.Sprintf("config change not applied: %s lies in %s, which server %s is given, so new or changed servers start only after a restart of mcp-coordinator",
+				filepath.Base(c.opts.ConfigPath), dir, owner)
+			c.log.Error(note)
+		}
+		cfg = kept
 	}
-	c.cfg = cfg
+	started := c.pool.Update(cfg.Servers)
 	keep := map[string]bool{}
-	var changed []string
 	for _, s := range cfg.Servers {
 		keep[s.Name] = true
-		if o, ok := old[s.Name]; !ok || !reflect.DeepEqual(o, s) {
-			changed = append(changed, s.Name)
-			delete(c.pkgs, s.Name)
-		}
 	}
-	for name := range old {
+	c.mu.Lock()
+	c.cfg = cfg
+	c.configNote = note
+	for name := range c.pkgs {
 		if !keep[name] {
 			delete(c.pkgs, name)
 		}
 	}
+	for _, name := range started {
+		delete(c.pkgs, name)
+	}
 	c.mu.Unlock()
-	c.log.Info("config changed", "file", c.opts.ConfigPath, "servers", len(cfg.Servers), "new_or_changed", changed)
-	c.pool.Update(cfg.Servers)
+	c.log.Info("config changed", "file", c.opts.ConfigPath, "servers", len(cfg.Servers), "started", started)
 	if _, err := c.ws.Remove(keep); err != nil {
 		c.log.Warn("workspace", "err", err)
 	}
-	for _, name := range changed {
+	for _, name := range started {
 		go c.generateWhenReady(ctx, name)
 	}
+}
+
+// writableBy returns a stdio server of cfg that is given (as an argument or an environment
+// value) a directory holding the config file, and that directory; or "", "".
+func writableBy(cfg *downstream.Config, configPath string) (server, dir string) {
+	abs, err := filepath.Abs(configPath)
+	if err != nil {
+		return "", ""
+	}
+	for _, s := range cfg.Servers {
+		if s.Type != downstream.TransportStdio {
+			continue
+		}
+		candidates := append([]string{}, s.Args...)
+		for _, v := range s.Env {
+			candidates = append(candidates, v)
+		}
+		for _, cand := range candidates {
+			d, err := filepath.Abs(cand)
+			if err != nil {
+				continue
+			}
+			if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+				continue
+			}
+			if rel, err := filepath.Rel(d, abs); err == nil && !strings.HasPrefix(rel, "..") {
+				return s.Name, d
+			}
+		}
+	}
+	return "", ""
+}
+
+// onlyRemovals returns next restricted to what old already ran: servers of old that next still
+// names, in their old form.
+func onlyRemovals(old, next *downstream.Config) *downstream.Config {
+	names := map[string]bool{}
+	for _, s := range next.Servers {
+		names[s.Name] = true
+	}
+	out := *next
+	out.Servers = nil
+	for _, s := range old.Servers {
+		if names[s.Name] {
+			out.Servers = append(out.Servers, s)
+		}
+	}
+	return &out
+}
+
+func sameServers(a, b *downstream.Config) bool {
+	if len(a.Servers) != len(b.Servers) {
+		return false
+	}
+	for i := range a.Servers {
+		if !downstream.SameConfig(a.Servers[i], b.Servers[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 type stamp struct {

@@ -264,8 +264,9 @@ func (p *Pool) CallTool(ctx context.Context, server, tool string, args json.RawM
 // Update applies a changed config: servers not in servers are stopped, new ones are added
 // (and started, if the Pool was started), and those whose config changed are restarted.
 // Unchanged servers keep their sessions. Update returns without waiting; stopped servers shut
-// down in the background (Close waits for them). After Close it does nothing.
-func (p *Pool) Update(servers []ServerConfig) {
+// down in the background (Close waits for them). It returns the names of the servers it added
+// or restarted, sorted. After Close it does nothing.
+func (p *Pool) Update(servers []ServerConfig) (started []string) {
 	want := map[string]ServerConfig{}
 	for _, sc := range servers {
 		want[sc.Name] = sc
@@ -274,11 +275,11 @@ func (p *Pool) Update(servers []ServerConfig) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return
+		return nil
 	}
 	for name, s := range p.servers {
 		sc, ok := want[name]
-		if ok && sameConfig(s.cfg, sc) {
+		if ok && SameConfig(s.cfg, sc) {
 			delete(want, name)
 			continue
 		}
@@ -286,6 +287,7 @@ func (p *Pool) Update(servers []ServerConfig) {
 		delete(p.servers, name)
 	}
 	for name, sc := range want {
+		started = append(started, name)
 		s := p.newServer(sc)
 		p.servers[name] = s
 		if p.started {
@@ -301,6 +303,8 @@ func (p *Pool) Update(servers []ServerConfig) {
 			s.stop()
 		}
 	}
+	sort.Strings(started)
+	return started
 }
 
 // Close stops every server (stdin closed, then SIGTERM, then SIGKILL, about 0.4 s at most per
@@ -432,7 +436,9 @@ func (p *Pool) acquire(ctx context.Context, name string, retry bool) (*server, *
 	}
 }
 
-func sameConfig(a, b ServerConfig) bool {
+// SameConfig reports whether a and b describe the same server (nil and empty lists and maps are
+// the same).
+func SameConfig(a, b ServerConfig) bool {
 	return a.Name == b.Name && a.Type == b.Type && a.Command == b.Command && slices.Equal(a.Args, b.Args) &&
 		maps.Equal(a.Env, b.Env) && a.URL == b.URL && maps.Equal(a.Headers, b.Headers)
 }
