@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -40,6 +41,9 @@ type Options struct {
 	// ConfigPoll is how often serve checks the config file for changes. Default 1 s; negative
 	// disables watching.
 	ConfigPoll time.Duration
+	// MaxConcurrentRuns bounds the snippets running at once; more wait their turn. Default: the
+	// number of CPUs, at least 2.
+	MaxConcurrentRuns int
 	// Sandbox runs snippets; nil means the process engine. The Coordinator closes it.
 	Sandbox sandbox.Sandbox
 }
@@ -61,6 +65,8 @@ type Coordinator struct {
 	// configNote says why the last config change was not fully applied, or is empty.
 	configNote string
 
+	runs chan struct{} // a semaphore: one token per running snippet
+
 	stop      context.CancelFunc
 	closeOnce sync.Once
 	closeErr  error
@@ -76,6 +82,9 @@ func New(opts Options) (*Coordinator, error) {
 	}
 	if opts.StartTimeout <= 0 {
 		opts.StartTimeout = 30 * time.Second
+	}
+	if opts.MaxConcurrentRuns <= 0 {
+		opts.MaxConcurrentRuns = max(2, runtime.NumCPU())
 	}
 	if opts.ConfigPoll == 0 {
 		opts.ConfigPoll = time.Second
@@ -109,6 +118,7 @@ func New(opts Options) (*Coordinator, error) {
 		cfg:     cfg,
 		pkgs:    map[string]*codegen.Package{},
 		genErrs: map[string]string{},
+		runs:    make(chan struct{}, opts.MaxConcurrentRuns),
 	}
 	for _, w := range cfg.Warnings {
 		c.log.Warn("config", "file", path, "warning", w)
@@ -275,7 +285,6 @@ func (c *Coordinator) generateOne(ctx context.Context, server string) (GenerateR
 func (c *Coordinator) writeStubs(server string, tools []*mcp.Tool) (*codegen.Package, WriteResult, error) {
 	pkg, err := codegen.Generate(server, tools)
 	if err == nil {
-		pkg.Name = c.ws.PackageFor(server)
 		var res WriteResult
 		if res, err = c.ws.Write(server, pkg); err == nil {
 			c.mu.Lock()
@@ -299,29 +308,11 @@ func (c *Coordinator) setGenErr(server string, err error) {
 // stubs returns server's generated package: the one made in this process, else the workspace's
 // tools.json snapshot, else it waits (bounded by ServerWait) for the server and generates.
 func (c *Coordinator) stubs(ctx context.Context, server string) (*codegen.Package, error) {
-	if !c.configured(server) {
+	if !c.configuredNames()[server] {
 		return nil, fmt.Errorf("unknown server %q; configured: %s", server, strings.Join(serverNames(c.Config()), ", "))
 	}
-	c.mu.Lock()
-	pkg := c.pkgs[server]
-	c.mu.Unlock()
-	if pkg != nil {
+	if pkg := c.stubsNow(server); pkg != nil {
 		return pkg, nil
-	}
-	if e, ok := c.ws.Entry(server); ok {
-		data, err := os.ReadFile(filepath.Join(c.ws.toolsDir(), e.Package, "tools.json"))
-		var tools []*mcp.Tool
-		if err == nil && json.Unmarshal(data, &tools) == nil {
-			if pkg, err := codegen.Generate(server, tools); err == nil {
-				pkg.Name = e.Package
-				c.mu.Lock()
-				if c.pkgs[server] == nil {
-					c.pkgs[server] = pkg
-				}
-				c.mu.Unlock()
-				return pkg, nil
-			}
-		}
 	}
 	wctx, cancel := context.WithTimeout(ctx, c.opts.ServerWait)
 	defer cancel()
@@ -336,13 +327,42 @@ func (c *Coordinator) stubs(ctx context.Context, server string) (*codegen.Packag
 	return c.pkgs[server], nil
 }
 
-func (c *Coordinator) configured(server string) bool {
-	for _, s := range c.Config().Servers {
-		if s.Name == server {
-			return true
-		}
+// stubsNow returns server's stubs if they can be had without waiting for the server: made in
+// this process, or from the workspace's tools.json snapshot. Otherwise nil.
+func (c *Coordinator) stubsNow(server string) *codegen.Package {
+	c.mu.Lock()
+	pkg := c.pkgs[server]
+	c.mu.Unlock()
+	if pkg != nil {
+		return pkg
 	}
-	return false
+	e, ok := c.ws.Entry(server)
+	if !ok {
+		return nil
+	}
+	data, err := os.ReadFile(filepath.Join(c.ws.toolsDir(), e.Package, "tools.json"))
+	var tools []*mcp.Tool
+	if err != nil || json.Unmarshal(data, &tools) != nil {
+		return nil
+	}
+	if pkg, err = codegen.Generate(server, tools); err != nil {
+		return nil
+	}
+	pkg.Name = e.Package
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pkgs[server] == nil {
+		c.pkgs[server] = pkg
+	}
+	return c.pkgs[server]
+}
+
+func (c *Coordinator) configuredNames() map[string]bool {
+	names := map[string]bool{}
+	for _, s := range c.Config().Servers {
+		names[s.Name] = true
+	}
+	return names
 }
 
 func serverNames(cfg *downstream.Config) []string {

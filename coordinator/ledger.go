@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -102,11 +103,20 @@ func (l *Ledger) ReadStats() (Stats, error) {
 }
 
 func readStats(r io.Reader, s *Stats) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for sc.Scan() {
+	br := bufio.NewReader(r)
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) == 0 {
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("ledger: %w", err)
+			}
+			continue
+		}
 		var e LedgerEntry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.Tool == "" {
+		if jerr := json.Unmarshal(line, &e); jerr != nil || e.Tool == "" {
 			s.BadLines++
 			continue
 		}
@@ -133,7 +143,6 @@ func readStats(r io.Reader, s *Stats) error {
 			s.Last = e.Time
 		}
 	}
-	return sc.Err()
 }
 
 // String renders the summary for a person or a model.

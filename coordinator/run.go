@@ -5,13 +5,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+)
+
+const (
+	// maxSnippetBytes bounds the code of one run.
+	maxSnippetBytes = 256 << 10
+	// maxErrorChars bounds the error message returned for a failed run.
+	maxErrorChars = 4000
+	// tokenizeBudget is how many bytes of tool results a run counts exactly; the rest is
+	// estimated at 4 bytes a token.
+	tokenizeBudget = 8 << 20
+	// unknownServer is where the meter counts calls to servers that are not configured.
+	unknownServer = "(unknown server)"
 )
 
 // RunOutcome is a finished snippet run as the model or the CLI sees it.
@@ -21,8 +32,10 @@ type RunOutcome struct {
 	Output string
 	// Truncated is true when Output was cut.
 	Truncated bool
-	// Err is the snippet's failure (a *sandbox.Error), or nil.
-	Err error
+	// Err is the snippet's failure (a *sandbox.Error), or nil; ErrText is its message for the
+	// model, capped like the output.
+	Err     error
+	ErrText string
 	// Usage is what the run cost and saved; it is also the ledger line.
 	Usage LedgerEntry
 }
@@ -55,11 +68,20 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 	if strings.TrimSpace(code) == "" {
 		return nil, errors.New("code is empty: pass a Go snippet (a package main, or statements for the body of main)")
 	}
+	if len(code) > maxSnippetBytes {
+		return nil, fmt.Errorf("code is %d bytes, above the %d-byte limit: a snippet should call tools, not carry data", len(code), maxSnippetBytes)
+	}
 	start := time.Now()
 	if err := c.ensureUsedStubs(ctx, code); err != nil {
 		return nil, err
 	}
-	m := newMeter(c.pool)
+	select {
+	case c.runs <- struct{}{}:
+		defer func() { <-c.runs }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a free sandbox: %w", ctx.Err())
+	}
+	m := newMeter(c.pool, c.configuredNames())
 	res, err := c.sb.Run(ctx, &sandbox.Request{
 		Source:   code,
 		Packages: c.ws.FS(),
@@ -81,6 +103,9 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 		}
 		out.Output, out.Truncated = truncateOutput(text, c.opts.OutputChars)
 	}
+	if err != nil {
+		out.ErrText, _ = truncateOutput(errorText(err), maxErrorChars)
+	}
 	u := m.usage()
 	u.Time = start.UTC()
 	u.Tool = tool
@@ -90,8 +115,8 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 	} else if err != nil {
 		u.Error = "internal"
 	}
-	u.ReturnedBytes = len(out.Output)
-	u.ReturnedTokens = CountTokens(out.Output)
+	u.ReturnedBytes = len(out.Output) + len(out.ErrText)
+	u.ReturnedTokens = CountTokens(out.Output) + CountTokens(out.ErrText)
 	u.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 	out.Usage = u
 	if lerr := c.ledger.Append(u); lerr != nil {
@@ -109,7 +134,7 @@ func (c *Coordinator) ensureUsedStubs(ctx context.Context, code string) error {
 			continue
 		}
 		pkg := c.ws.PackageFor(s.Name)
-		if !strings.Contains(code, `"mcp_tools/`+pkg+`"`) && !regexp.MustCompile(`\b`+regexp.QuoteMeta(pkg)+`\.`).MatchString(code) {
+		if !strings.Contains(code, `"mcp_tools/`+pkg+`"`) && !usesIdent(code, pkg) {
 			continue
 		}
 		if _, err := c.stubs(ctx, s.Name); err != nil {
@@ -119,10 +144,30 @@ func (c *Coordinator) ensureUsedStubs(ctx context.Context, code string) error {
 	return nil
 }
 
+// usesIdent reports whether code holds pkg followed by a dot, as a whole word.
+func usesIdent(code, pkg string) bool {
+	for i := 0; ; {
+		j := strings.Index(code[i:], pkg+".")
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j == 0 || !isIdentByte(code[j-1]) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+func isIdentByte(b byte) bool {
+	return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= 0x80
+}
+
 // meter wraps the Pool to count what tools return into the sandbox, per server. Tokens are
 // counted off the call path, by one worker, so metering adds no tokenizer time to a call.
 type meter struct {
 	caller sandbox.ToolCaller
+	known  map[string]bool // configured servers; others are counted as unknownServer
 	queue  chan metered
 	done   chan struct{}
 	qmu    sync.RWMutex // senders hold it shared, so usage can close queue safely
@@ -136,12 +181,18 @@ type metered struct {
 	result json.RawMessage
 }
 
-func newMeter(caller sandbox.ToolCaller) *meter {
-	m := &meter{caller: caller, queue: make(chan metered, 1024), done: make(chan struct{}), per: map[string]ServerUsage{}}
+func newMeter(caller sandbox.ToolCaller, known map[string]bool) *meter {
+	m := &meter{caller: caller, known: known, queue: make(chan metered, 1024), done: make(chan struct{}), per: map[string]ServerUsage{}}
 	go func() {
 		defer close(m.done)
+		budget := tokenizeBudget
 		for r := range m.queue {
-			tokens := CountTokens(string(r.result))
+			// Past the budget, estimate: a run's answer must not wait long for the tokenizer.
+			tokens := len(r.result) / 4
+			if budget > 0 {
+				tokens = CountTokens(string(r.result))
+				budget -= len(r.result)
+			}
 			m.mu.Lock()
 			u := m.per[r.server]
 			u.ToolTokens += tokens
@@ -154,6 +205,9 @@ func newMeter(caller sandbox.ToolCaller) *meter {
 
 func (m *meter) CallTool(ctx context.Context, server, tool string, args json.RawMessage) (json.RawMessage, error) {
 	res, err := m.caller.CallTool(ctx, server, tool, args)
+	if !m.known[server] {
+		server = unknownServer
+	}
 	m.mu.Lock()
 	u := m.per[server]
 	u.Calls++

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -183,16 +184,7 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 	if in.Limit == 0 {
 		in.Limit = 10
 	}
-	var pkgs []*codegen.Package
-	var missing []string
-	for _, s := range c.Config().Servers {
-		pkg, err := c.stubs(ctx, s.Name)
-		if err != nil {
-			missing = append(missing, s.Name)
-			continue
-		}
-		pkgs = append(pkgs, pkg)
-	}
+	pkgs, missing := c.allStubs(ctx, searchWait)
 	hits := search(pkgs, in.Query, in.Limit)
 	var b strings.Builder
 	if len(hits) == 0 {
@@ -209,9 +201,43 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 		}
 	}
 	if len(missing) > 0 {
-		fmt.Fprintf(&b, "(not searched, not available: %s)\n", strings.Join(missing, ", "))
+		fmt.Fprintf(&b, "(not searched, still starting or failed: %s; see list_servers)\n", strings.Join(missing, ", "))
 	}
 	return text(b.String()), nil, nil
+}
+
+// searchWait bounds how long search_tools waits, in all, for servers still starting.
+const searchWait = 5 * time.Second
+
+// allStubs returns the stubs of every configured server, waiting at most wait in all (servers in
+// parallel) for those still starting, and the names of the servers it has none for.
+func (c *Coordinator) allStubs(ctx context.Context, wait time.Duration) ([]*codegen.Package, []string) {
+	servers := c.Config().Servers
+	pkgs := make([]*codegen.Package, len(servers))
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i, s := range servers {
+		if pkgs[i] = c.stubsNow(s.Name); pkgs[i] != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pkgs[i], _ = c.stubs(ctx, s.Name)
+		}()
+	}
+	wg.Wait()
+	var have []*codegen.Package
+	var missing []string
+	for i, p := range pkgs {
+		if p != nil {
+			have = append(have, p)
+		} else {
+			missing = append(missing, servers[i].Name)
+		}
+	}
+	return have, missing
 }
 
 func (c *Coordinator) generateTools(ctx context.Context, req *mcp.CallToolRequest, in generateArgs) (*mcp.CallToolResult, any, error) {
@@ -253,7 +279,7 @@ func (c *Coordinator) executeCode(ctx context.Context, _ *mcp.CallToolRequest, i
 	}
 	if out.Err != nil {
 		var b strings.Builder
-		b.WriteString(errorText(out.Err))
+		b.WriteString(out.ErrText)
 		if out.Output != "" {
 			b.WriteString("\n\noutput before the failure:\n" + out.Output)
 		}

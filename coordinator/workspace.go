@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
 	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
 // WorkspaceEnv names the variable that sets the workspace when --workspace is not given.
@@ -86,6 +88,11 @@ func OpenWorkspace(dir string) (*Workspace, error) {
 			// A damaged manifest only costs a regeneration: start afresh rather than refuse to run.
 			w.manifest = map[string]ManifestEntry{}
 		}
+		for server, e := range w.manifest {
+			if !token.IsIdentifier(e.Package) || e.Package == "mcp_tools" {
+				delete(w.manifest, server) // never a path: Remove deletes mcp_tools/<package>
+			}
+		}
 	}
 	return w, nil
 }
@@ -105,7 +112,7 @@ func (w *Workspace) Entry(server string) (ManifestEntry, bool) {
 }
 
 // PackageFor returns the package name that server's stubs use (or will use): codegen's name,
-// suffixed with _2, _3 when another server already holds it.
+// suffixed with _2, _3 when another server or an allowed standard package already holds it.
 func (w *Workspace) PackageFor(server string) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -117,7 +124,12 @@ func (w *Workspace) packageForLocked(server string) string {
 		return e.Package
 	}
 	base := codegen.PackageName(server)
-	taken := map[string]bool{"mcp_tools": true}
+	taken := map[string]bool{"mcp_tools": true, "skills": true}
+	// A stub named like an allowed standard package (a server keyed "time") would hide it in
+	// snippets whose imports are added for them.
+	for _, p := range sandbox.AllowedStdlib() {
+		taken[path.Base(p)] = true
+	}
 	for s, e := range w.manifest {
 		if s != server {
 			taken[e.Package] = true
@@ -145,12 +157,14 @@ func (r WriteResult) String() string {
 	return "unchanged"
 }
 
-// Write stores a generated package unless the manifest already holds the same tools hash and the
+// Write stores a generated package under the name PackageFor gives (renaming it when that differs
+// from codegen's, and setting pkg.Name) unless the manifest already holds the same tools hash and the
 // source file is present.
 func (w *Workspace) Write(server string, pkg *codegen.Package) (WriteResult, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	name := w.packageForLocked(server)
+	name, generated := w.packageForLocked(server), pkg.Name
+	pkg.Name = name
 	dir := filepath.Join(w.toolsDir(), name)
 	src := filepath.Join(dir, name+".go")
 	if e, ok := w.manifest[server]; ok && e.Hash == pkg.Hash {
@@ -159,7 +173,7 @@ func (w *Workspace) Write(server string, pkg *codegen.Package) (WriteResult, err
 		}
 	}
 	source := pkg.Source
-	if name != pkg.Name {
+	if name != generated {
 		var err error
 		if source, err = renamePackage(source, name); err != nil {
 			return Unchanged, fmt.Errorf("workspace: package %s: %w", name, err)

@@ -185,12 +185,7 @@ func runSnippet(ctx context.Context, c *coordinator.Coordinator, file string, ti
 	}
 	fmt.Fprintln(stderr, out.Footer())
 	if out.Err != nil {
-		var se *sandbox.Error
-		if errors.As(out.Err, &se) {
-			fmt.Fprintln(stderr, se.Error())
-		} else {
-			fmt.Fprintln(stderr, "error:", out.Err)
-		}
+		fmt.Fprintln(stderr, out.ErrText)
 		return 1
 	}
 	return 0
