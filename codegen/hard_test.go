@@ -1,10 +1,12 @@
 package codegen
 
 import (
-	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 var spaces = regexp.MustCompile(`[ \t]+`)
@@ -235,4 +237,24 @@ func TestServerKeys(t *testing.T) {
 	if len(empty.Tools) != 0 || string(empty.ToolsJSON) != "[]\n" {
 		t.Errorf("Generate with no tools: %d tools, ToolsJSON %q", len(empty.Tools), empty.ToolsJSON)
 	}
+}
+
+// A schema nested thousands of levels deep must stay cheap: past maxNesting, objects are maps.
+func TestDeepNesting(t *testing.T) {
+	inner := map[string]any{"type": "object", "properties": map[string]any{"leaf": map[string]any{"type": "string"}}}
+	for i := 0; i < 4000; i++ {
+		inner = map[string]any{"type": "object", "properties": map[string]any{fmt.Sprintf("level%d", i): inner}}
+	}
+	tool := &mcp.Tool{Name: "deep", InputSchema: inner}
+	pkg, err := Generate("deep", []*mcp.Tool{tool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pkg.Source) > 64<<10 {
+		t.Errorf("%d bytes of source for one deep tool", len(pkg.Source))
+	}
+	if !strings.Contains(string(pkg.Source), "map[string]any") {
+		t.Error("deep objects did not become maps")
+	}
+	checkPackage(t, pkg)
 }

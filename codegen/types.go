@@ -134,7 +134,7 @@ func (tg *toolGen) typeOfView(d *document, v *view) typeInfo {
 	switch t := types[0]; t {
 	case "object":
 		if len(v.props) > 0 {
-			return typeInfo{t: &goType{kind: kStruct, name: tg.structOf(d, v)}}
+			return tg.objectType(d, v)
 		}
 		elem := anyType
 		if v.addl != nil && len(v.addl.m) > 0 {
@@ -215,7 +215,7 @@ func (tg *toolGen) unionOf(d *document, v *view) typeInfo {
 	}
 	ownObject := len(v.types) == 1 && v.types[0] == "object"
 	if len(v.props) > 0 || allObjects || ownObject && anyObject {
-		return typeInfo{t: &goType{kind: kStruct, name: tg.structOf(d, v)}}
+		return tg.objectType(d, v)
 	}
 	if len(v.types) == 1 {
 		// The variants only refine the declared type.
@@ -292,6 +292,19 @@ type field struct {
 	t          *goType
 	ptr, omit  bool
 	doc        []string
+}
+
+// maxNesting bounds how deep struct types nest; deeper objects become map[string]any. Type names
+// grow with depth (parent + field), so a pathological schema could otherwise cost seconds and
+// gigabytes.
+const maxNesting = 12
+
+// objectType types an object view: a named struct, or map[string]any past maxNesting.
+func (tg *toolGen) objectType(d *document, v *view) typeInfo {
+	if len(tg.building) >= maxNesting {
+		return typeInfo{t: &goType{kind: kMap, elem: anyType}}
+	}
+	return typeInfo{t: &goType{kind: kStruct, name: tg.structOf(d, v)}}
 }
 
 // structOf returns the name of the struct type for the object view v, generating it on first use.
