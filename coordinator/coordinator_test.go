@@ -221,7 +221,7 @@ func TestBadArgumentsAreToolErrors(t *testing.T) {
 		{"execute_code", map[string]any{"code": "fmt.Println(1)", "timeout_seconds": 1e300}, "timeout_seconds 1e+300"},
 		{"execute_code", map[string]any{"code": "fmt.Println(1)", "sandbox": "docker"}, `sandbox "docker" is not available`},
 		{"execute_code", map[string]any{"code": "fmt.Println(1)\nvar x int = \"s\"\nfmt.Println(x)"}, "line 2"},
-		{"execute_code", map[string]any{"code": `import "os"` + "\nfunc main() { os.Exit(1) }"}, "os"},
+		{"execute_code", map[string]any{"code": `import "os"` + "\nfunc main() { os.Exit(1) }"}, "package os is not available in the sandbox"},
 		{"generate_tools", map[string]any{"servers": []string{"nope"}}, `unknown server "nope"`},
 		{"list_tools", map[string]any{}, `missing properties: ["server"]`},
 	}

@@ -17,8 +17,10 @@
 // [NewServer] registers seven tools (list_servers, list_tools, search_tools, get_tool,
 // generate_tools, execute_code, usage_stats) and the server's [Instructions]. Together they cost
 // under 1,000 o200k tokens, a test keeps them there. Every failure, a snippet's included, is a
-// tool result with isError set and a message the model can act on; no tool adds servers or runs
-// anything on the host: the config file is the only source of servers.
+// tool result with isError set and a message the model can act on. No tool adds servers or runs
+// anything on the host: the config file is the only source of servers, and a config change that
+// a running server could have written (the file lies in a directory a server is given) starts no
+// new server until a restart.
 //
 // # Staying current
 //
@@ -32,7 +34,8 @@
 //
 // Each run appends a [LedgerEntry] to <workspace>/usage.jsonl: the bytes and o200k tokens the
 // tools returned inside the sandbox, per server, against the tokens returned to the model.
-// Tokens are counted off the call path, so metering adds no tokenizer time to a tool call.
+// Tokens are counted off the call path, so metering adds no tokenizer time to a tool call; past
+// 8 MiB of results in one run they are estimated from bytes, so the answer does not wait long.
 //
 // A Coordinator is safe for concurrent use: several execute_code calls may run at once.
 package coordinator

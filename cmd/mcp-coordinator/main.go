@@ -7,9 +7,9 @@
 //	mcp-coordinator serve    [--config F] [--workspace D] [limits]          MCP server over stdio
 //	mcp-coordinator generate [--config F] [--workspace D] [--server NAME]...
 //	mcp-coordinator run      [--config F] [--workspace D] [--timeout S] [limits] FILE|-
+//	mcp-coordinator stats    [--workspace D]
 //
 // limits: --max-timeout D, --max-memory MiB, --output-chars N.
-//	mcp-coordinator stats    [--workspace D]
 package main
 
 import (
