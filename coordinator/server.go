@@ -173,6 +173,9 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 	if strings.TrimSpace(in.Query) == "" {
 		return toolError("query is empty: give a few words, for example \"read file\""), nil, nil
 	}
+	if len(in.Query) > 500 {
+		return toolError("query is too long: give a few words (at most 500 characters)"), nil, nil
+	}
 	switch in.Detail {
 	case "", "signature", "name", "full":
 	default:
