@@ -253,8 +253,9 @@ func (p *Pool) CallTool(ctx context.Context, server, tool string, args json.RawM
 		return nil, err
 	}
 	if !s.hasTool(tool) {
-		// The list may be stale (a list_changed we missed): look once more.
-		if err := s.refresh(ctx, c); err != nil || !s.hasTool(tool) {
+		// The list may be stale (a list_changed we missed): look once more, but not more than
+		// once a second, so a snippet looping on a wrong name does not flood the server.
+		if !s.mayRelist() || s.refresh(ctx, c) != nil || !s.hasTool(tool) {
 			return nil, s.unknownTool(tool)
 		}
 	}

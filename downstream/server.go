@@ -35,6 +35,7 @@ type server struct {
 	conn     *conn         // the live connection when ready
 	tools    []*mcp.Tool
 	toolsAt  time.Time
+	relistAt time.Time // when an unknown tool last caused a tools/list (see mayRelist)
 	info     *mcp.InitializeResult
 	attempts int
 	failures int // failures in a row, for the backoff
@@ -344,6 +345,18 @@ func (s *server) toolsChanged(c *conn) {
 
 // refresh lists the tools of c again and records them if c is still the live connection,
 // calling OnToolsChanged when they differ.
+// mayRelist reports whether an unknown tool may trigger a fresh tools/list: at most once a
+// second per server.
+func (s *server) mayRelist() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if time.Since(s.relistAt) < time.Second {
+		return false
+	}
+	s.relistAt = time.Now()
+	return true
+}
+
 func (s *server) refresh(ctx context.Context, c *conn) error {
 	ctx, cancel := c.bound(ctx)
 	defer cancel()
