@@ -24,9 +24,10 @@ import (
 // BenchmarkTrivial/warm and /cold report p50-ms and p99-ms of a trivial snippet with and
 // without a pool. BenchmarkToolCall compares one echo call through the sandbox with the same
 // call from a plain go-sdk client to the same in-memory go-sdk server. BenchmarkCalls runs 100
-// and 1,000 sequential calls in one snippet and reports us/call against direct calls.
-// BenchmarkStub50 imports a fifty-tool stub and calls one tool (pruned: one function loaded),
-// or references all fifty.
+// and 1,000 sequential calls in one snippet, alternating with as many direct calls, and reports
+// us/call for both and their ratio (-benchtime 20x is plenty). BenchmarkCallOverhead is the
+// sandbox's own cost per call, with a tool that answers at once. BenchmarkStub50 imports a
+// fifty-tool stub and calls one tool (pruned: one function loaded), or references all fifty.
 
 const trivial = `fmt.Println("hi")`
 
@@ -122,7 +123,7 @@ func serveEchoOnStdio() bool {
 
 // echoServer returns a client session to the echo server: in memory, or in a child process
 // over stdio (the way the coordinator reaches real servers).
-func echoServer(b *testing.B, transport string) *mcp.ClientSession {
+func echoServer(b testing.TB, transport string) *mcp.ClientSession {
 	b.Helper()
 	ctx := context.Background()
 	var t mcp.Transport
@@ -146,7 +147,7 @@ func echoServer(b *testing.B, transport string) *mcp.ClientSession {
 	return cs
 }
 
-func directCall(b *testing.B, cs *mcp.ClientSession) {
+func directCall(b testing.TB, cs *mcp.ClientSession) {
 	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "echo", Arguments: json.RawMessage(`{"message":"hi"}`)})
 	if err != nil || res.IsError {
 		b.Fatalf("direct call: %v %v", err, res)
@@ -195,7 +196,9 @@ func BenchmarkCalls(b *testing.B) {
 }
 
 // benchCalls alternates n direct calls and a snippet making the same n calls, so that both
-// see the same machine load, and reports the time per call of each and their ratio.
+// see the same machine load, and reports the median time per call of each and the median of
+// their ratios (each run against the direct calls just before it: a stall of the shared
+// machine spoils one pair, not the figure).
 func benchCalls(b *testing.B, cs *mcp.ClientSession) {
 	for _, n := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("calls=%d", n), func(b *testing.B) {
@@ -214,7 +217,8 @@ fmt.Println(n)`, n),
 			}
 			e := newEngine(b, &Options{PoolSize: 2})
 			ctx := context.Background()
-			var direct, inSandbox time.Duration
+			perCall := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 / float64(n) }
+			var direct, inSandbox, ratios []float64
 			for i := 0; i < b.N; i++ {
 				if err := e.waitPool(ctx, 2); err != nil {
 					b.Fatal(err)
@@ -223,20 +227,25 @@ fmt.Println(n)`, n),
 				for j := 0; j < n; j++ {
 					directCall(b, cs)
 				}
-				direct += time.Since(start)
+				d := perCall(time.Since(start))
 				start = time.Now()
 				res, err := e.Run(ctx, req)
-				inSandbox += time.Since(start)
+				s := perCall(time.Since(start))
 				if err != nil || res.Calls != n {
 					b.Fatalf("run: %v, %d calls", err, res.Calls)
 				}
+				direct, inSandbox, ratios = append(direct, d), append(inSandbox, s), append(ratios, s/d)
 			}
-			perCall := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N*n) }
-			b.ReportMetric(perCall(direct), "direct-us/call")
-			b.ReportMetric(perCall(inSandbox), "sandbox-us/call")
-			b.ReportMetric(float64(inSandbox)/float64(direct), "ratio")
+			b.ReportMetric(median(direct), "direct-us/call")
+			b.ReportMetric(median(inSandbox), "sandbox-us/call")
+			b.ReportMetric(median(ratios), "ratio")
 		})
 	}
+}
+
+func median(x []float64) float64 {
+	sort.Float64s(x)
+	return x[len(x)/2]
 }
 
 // BenchmarkCallOverhead runs 1,000 calls to an instant fake tool: the time per call is the

@@ -41,6 +41,12 @@
 // arguments and results are bounded in size. The Result counts the calls per server and the
 // bytes the tools returned.
 //
+// A tool call costs two extra process hops (runner to parent and back) on top of the server's
+// own round trip, so the engine keeps the wake-ups around them to a minimum: a call made while
+// the snippet has no other goroutine is performed on the parent goroutine that read it, and the
+// runner runs on one processor (GOMAXPROCS 1, with GOGC 400 so that the collector keeps up
+// without a core of its own). A snippet's goroutines therefore share one core.
+//
 // # Limits and how they are enforced
 //
 //   - Time: the parent kills the runner (SIGKILL) at the deadline; a time.Sleep or a blocked

@@ -362,3 +362,84 @@ func TestNoPool(t *testing.T) {
 		t.Errorf("the pool holds %d runners with PoolSize -1", n)
 	}
 }
+
+// readerProbe answers every call at once and records whether it ran on the goroutine that
+// reads the runner's frames.
+type readerProbe struct {
+	mu       sync.Mutex
+	onReader []bool
+}
+
+func (p *readerProbe) CallTool(context.Context, string, string, json.RawMessage) (json.RawMessage, error) {
+	buf := make([]byte, 64<<10)
+	buf = buf[:runtime.Stack(buf, false)]
+	p.mu.Lock()
+	p.onReader = append(p.onReader, strings.Contains(string(buf), "process.(*session).read("))
+	p.mu.Unlock()
+	return json.RawMessage(`{"content":[{"type":"text","text":"ok"}]}`), nil
+}
+
+func TestCallsOnTheReader(t *testing.T) {
+	e := newEngine(t, nil)
+	tests := []struct {
+		name, src string
+		want      []bool
+	}{
+		{"main alone", `for i := 0; i < 3; i++ { demo.Echo(demo.EchoArgs{}) }`, []bool{true, true, true}},
+		{"from goroutines", `var wg sync.WaitGroup
+for i := 0; i < 2; i++ {
+	wg.Add(1)
+	go func() { defer wg.Done(); demo.Echo(demo.EchoArgs{}) }()
+}
+wg.Wait()`, []bool{false, false}},
+		{"main while a goroutine waits", `ch := make(chan int)
+go func() { <-ch }()
+demo.Echo(demo.EchoArgs{})
+close(ch)`, []bool{false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &readerProbe{}
+			if _, err := e.Run(context.Background(), &sandbox.Request{Source: tt.src, Packages: sandboxtest.Packages(), Tools: p}); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, p.onReader); diff != "" {
+				t.Errorf("calls made on the reading goroutine (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// stubborn blocks every call until released, ignoring the call's context.
+type stubborn chan struct{}
+
+func (s stubborn) CallTool(context.Context, string, string, json.RawMessage) (json.RawMessage, error) {
+	<-s
+	return nil, errors.New("released")
+}
+
+func TestCallIgnoringItsContext(t *testing.T) {
+	e := newEngine(t, nil)
+	tests := []struct{ name, src string }{
+		{"main alone", `fmt.Println("before"); demo.Echo(demo.EchoArgs{})`},
+		{"from a goroutine", `fmt.Println("before"); done := make(chan int); go func() { demo.Echo(demo.EchoArgs{}); close(done) }(); <-done`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			release := make(stubborn)
+			defer close(release)
+			const timeout = 300 * time.Millisecond
+			start := time.Now()
+			res, err := e.Run(context.Background(), &sandbox.Request{Source: tt.src, Packages: sandboxtest.Packages(), Tools: release, Limits: sandbox.Limits{Timeout: timeout}})
+			if sandbox.KindOf(err) != sandbox.KindTimeout {
+				t.Errorf("Run: %v, want a %q error", err, sandbox.KindTimeout)
+			}
+			if res == nil || res.Stdout != "before\n" || res.Calls != 1 {
+				t.Errorf("result = %+v, want the output so far and 1 call", res)
+			}
+			if d, max := time.Since(start), timeout+callGrace+2*time.Second; d > max {
+				t.Errorf("Run took %s with a tool call that ignores its context, want at most %s", d, max)
+			}
+		})
+	}
+}

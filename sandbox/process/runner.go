@@ -73,9 +73,12 @@ type runner struct {
 	traceN int // trace lines sent
 
 	maxArgs int
-	nextID  atomic.Uint32
-	pmu     sync.Mutex
-	pending map[uint32]chan frame
+	// ownGoroutines is the number of goroutines when the snippet starts: the runner's own and
+	// the one running main.
+	ownGoroutines int
+	nextID        atomic.Uint32
+	pmu           sync.Mutex
+	pending       map[uint32]chan frame
 
 	finishOnce sync.Once
 }
@@ -87,6 +90,12 @@ const maxTraceLines = 1000
 // serve is the runner: initialise the interpreter, announce readiness, read one request, run
 // it, report, exit. It returns the exit code when it ends without a report.
 func serve(stdin io.Reader, stdout io.Writer, warm bool) int {
+	// One P: a runner mostly waits for tool results, and with a second P each reply that wakes
+	// the snippet also wakes a second thread (see BenchmarkCalls). A snippet's goroutines share
+	// one core; collecting less often (the memory limit still bounds the heap, see limit) makes
+	// up for the core the collector had to itself.
+	runtime.GOMAXPROCS(1)
+	debug.SetGCPercent(gcPercent)
 	debug.SetTraceback("none")
 	r := &runner{out: &frameWriter{w: stdout}, pending: map[uint32]chan frame{}}
 	in, err := yaegirun.New(outputWriter{r}, traceWriter{r})
@@ -122,6 +131,7 @@ func serve(stdin io.Reader, stdout io.Writer, warm bool) int {
 	go r.readReplies(br)
 	r.limit(req)
 	prog := &sandbox.Program{Main: req.Main, Files: req.Files}
+	r.ownGoroutines = runtime.NumGoroutine()
 	var rep report
 	if e := in.Run(prog); e != nil {
 		rep = report{Kind: e.Kind, Line: e.Line, Msg: e.Msg, Hint: e.Hint}
@@ -147,6 +157,9 @@ func (r *runner) finish(rep report) {
 	})
 	select {}
 }
+
+// gcPercent is the runner's GOGC.
+const gcPercent = 400
 
 // limit applies the run's limits to this process: OS limits where the system has them, a soft
 // memory limit for the collector, a stack bound, and the memory watchdog.
@@ -242,7 +255,10 @@ func (w traceWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// call is the mcp_tools transport: one call frame out, one reply frame back.
+// call is the mcp_tools transport: one call frame out, one reply frame back. A call made while
+// the snippet has no other goroutine goes out as frameCallOne, which the parent makes on its
+// reading goroutine: until the call is answered, nothing in the runner sends a frame (unless a
+// timer starts a goroutine meanwhile, whose frames then wait for the answer).
 func (r *runner) call(server, tool string, args json.RawMessage) (json.RawMessage, error) {
 	if len(args) > r.maxArgs {
 		return nil, fmt.Errorf("the arguments are %d bytes, above the %d-byte limit", len(args), r.maxArgs)
@@ -252,7 +268,11 @@ func (r *runner) call(server, tool string, args json.RawMessage) (json.RawMessag
 	r.pmu.Lock()
 	r.pending[id] = ch
 	r.pmu.Unlock()
-	if err := r.out.write(frameCall, id, []byte(server), []byte{0}, []byte(tool), []byte{0}, args); err != nil {
+	typ := frameCall
+	if runtime.NumGoroutine() <= r.ownGoroutines {
+		typ = frameCallOne
+	}
+	if err := r.out.write(typ, id, []byte(server), []byte{0}, []byte(tool), []byte{0}, args); err != nil {
 		return nil, err
 	}
 	f := <-ch

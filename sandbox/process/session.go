@@ -30,12 +30,17 @@ type session struct {
 	byServer  map[string]int
 	toolBytes int64
 
-	out      []byte
-	overflow bool
-	trace    []string
-	done     *report
-	protoErr error
-	calls    sync.WaitGroup
+	calls sync.WaitGroup // the calls made on goroutines of their own
+
+	// The reader's state. The reader holds rmu while it handles a frame (not while it reads
+	// one or makes a call itself); once run has set abandoned, the reader changes nothing.
+	rmu       sync.Mutex
+	abandoned bool
+	out       []byte
+	overflow  bool
+	trace     []string
+	done      *report
+	protoErr  error
 }
 
 // run sends the program to the runner and serves it until it reports, dies, or the deadline
@@ -74,10 +79,12 @@ func (s *session) run(ctx context.Context, start time.Time, prog *sandbox.Progra
 	case <-ctx.Done():
 		stopped = true
 		s.c.kill()
-		<-loop
 	}
 	cancelCalls()
-	s.waitCalls()
+	s.waitCalls(loop)
+	s.rmu.Lock()
+	s.abandoned = true
+	s.rmu.Unlock()
 	s.res.Stdout = string(s.out)
 	switch {
 	case s.done != nil:
@@ -98,11 +105,13 @@ func (s *session) run(ctx context.Context, start time.Time, prog *sandbox.Progra
 // was cancelled; a ToolCaller that ignores its context finishes in the background.
 const callGrace = 500 * time.Millisecond
 
-// waitCalls waits (a bounded time) for the calls in flight and copies the call counters into
-// the result.
-func (s *session) waitCalls() {
+// waitCalls waits (a bounded time) for the reader to end (loop closed: after a killed
+// runner, it may be in a call of its own) and for the calls in flight, and copies the call
+// counters into the result.
+func (s *session) waitCalls(loop <-chan struct{}) {
 	done := make(chan struct{})
 	go func() {
+		<-loop
 		s.calls.Wait()
 		close(done)
 	}()
@@ -126,53 +135,84 @@ func (s *session) read(ctx context.Context) {
 	sem := make(chan struct{}, s.e.maxCalls)
 	for {
 		f, err := readFrame(s.c.stdout, s.maxFrame())
-		if err != nil {
-			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, os.ErrClosed) {
-				s.protoErr = err
+		if err == nil && f.typ == frameCallOne {
+			// No other goroutine of the snippet can send a frame before this call is
+			// answered: make it here rather than wake another goroutine for it.
+			if !acquire(ctx, sem) {
+				return
 			}
-			return
+			s.call(ctx, sem, f)
+			continue
 		}
-		switch f.typ {
-		case frameOutput:
-			if room := s.lim.OutputBytes - len(s.out); len(f.payload) > room {
-				s.out = append(s.out, f.payload[:room]...)
-				s.overflow = true
-				return
-			}
-			s.out = append(s.out, f.payload...)
-		case frameTrace:
-			if len(s.trace) < maxTraceLines {
-				s.trace = append(s.trace, string(f.payload))
-			}
-		case frameCall:
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			s.calls.Add(1)
-			go s.call(ctx, sem, f)
-		case frameDone:
-			var rep report
-			if err := json.Unmarshal(f.payload, &rep); err != nil {
-				s.protoErr = fmt.Errorf("decoding the report: %w", err)
-				return
-			}
-			s.done = &rep
-			return
-		default:
-			s.protoErr = fmt.Errorf("unexpected frame %q", f.typ)
+		s.rmu.Lock()
+		more := !s.abandoned && s.handle(ctx, sem, f, err)
+		s.rmu.Unlock()
+		if !more {
 			return
 		}
 	}
 }
 
+// acquire takes a slot of sem for a call, unless ctx is done first.
+func acquire(ctx context.Context, sem chan struct{}) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	select {
+	case sem <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// handle handles one frame (or the error reading it) and reports whether to read on.
+func (s *session) handle(ctx context.Context, sem chan struct{}, f frame, err error) bool {
+	if err != nil {
+		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, os.ErrClosed) {
+			s.protoErr = err
+		}
+		return false
+	}
+	switch f.typ {
+	case frameOutput:
+		if room := s.lim.OutputBytes - len(s.out); len(f.payload) > room {
+			s.out = append(s.out, f.payload[:room]...)
+			s.overflow = true
+			return false
+		}
+		s.out = append(s.out, f.payload...)
+	case frameTrace:
+		if len(s.trace) < maxTraceLines {
+			s.trace = append(s.trace, string(f.payload))
+		}
+	case frameCall:
+		if !acquire(ctx, sem) {
+			return false
+		}
+		s.calls.Add(1)
+		go func() {
+			defer s.calls.Done()
+			s.call(ctx, sem, f)
+		}()
+	case frameDone:
+		var rep report
+		if err := json.Unmarshal(f.payload, &rep); err != nil {
+			s.protoErr = fmt.Errorf("decoding the report: %w", err)
+			return false
+		}
+		s.done = &rep
+		return false
+	default:
+		s.protoErr = fmt.Errorf("unexpected frame %q", f.typ)
+		return false
+	}
+	return true
+}
+
 // call performs one tool call for the runner and sends the reply.
 func (s *session) call(ctx context.Context, sem chan struct{}, f frame) {
-	defer func() {
-		<-sem
-		s.calls.Done()
-	}()
+	defer func() { <-sem }()
 	out, err := s.callTool(ctx, f.payload)
 	if err != nil {
 		s.c.fw.write(frameCallErr, f.id, []byte(err.Error()))
