@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -41,8 +40,8 @@ type Options struct {
 	// ConfigPoll is how often serve checks the config file for changes. Default 1 s; negative
 	// disables watching.
 	ConfigPoll time.Duration
-	// MaxConcurrentRuns bounds the snippets running at once; more wait their turn. Default: the
-	// number of CPUs, at least 2.
+	// MaxConcurrentRuns bounds the snippets running at once; more wait their turn. Zero means
+	// the engine's default: the number of CPUs, at least 2.
 	MaxConcurrentRuns int
 	// Sandbox runs snippets; nil means the process engine. The Coordinator closes it.
 	Sandbox sandbox.Sandbox
@@ -65,8 +64,6 @@ type Coordinator struct {
 	// configNote says why the last config change was not fully applied, or is empty.
 	configNote string
 
-	runs chan struct{} // a semaphore: one token per running snippet
-
 	stop      context.CancelFunc
 	closeOnce sync.Once
 	closeErr  error
@@ -82,9 +79,6 @@ func New(opts Options) (*Coordinator, error) {
 	}
 	if opts.StartTimeout <= 0 {
 		opts.StartTimeout = 30 * time.Second
-	}
-	if opts.MaxConcurrentRuns <= 0 {
-		opts.MaxConcurrentRuns = max(2, runtime.NumCPU())
 	}
 	if opts.ConfigPoll == 0 {
 		opts.ConfigPoll = time.Second
@@ -118,7 +112,6 @@ func New(opts Options) (*Coordinator, error) {
 		cfg:     cfg,
 		pkgs:    map[string]*codegen.Package{},
 		genErrs: map[string]string{},
-		runs:    make(chan struct{}, opts.MaxConcurrentRuns),
 	}
 	for _, w := range cfg.Warnings {
 		c.log.Warn("config", "file", path, "warning", w)
@@ -133,7 +126,7 @@ func New(opts Options) (*Coordinator, error) {
 	})
 	c.sb = opts.Sandbox
 	if c.sb == nil {
-		if c.sb, err = newProcessSandbox(opts.MaxLimits, opts.Logger); err != nil {
+		if c.sb, err = newProcessSandbox(opts.MaxLimits, opts.MaxConcurrentRuns, opts.Logger); err != nil {
 			return nil, err
 		}
 	}

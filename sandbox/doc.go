@@ -53,7 +53,8 @@
 // 256 MiB, 1 MiB). An engine is configured with defaults and maxima ([ConfigureLimits]); a
 // request may lower a limit, or raise it up to the maximum, never past it ([ResolveLimits]).
 // Output past the limit stops the run with KindOutput and the output kept so far. (Truncating
-// output for the model's context is the server's job, not the sandbox's.)
+// output for the model's context is the server's job, not the sandbox's.) A snippet itself is
+// at most [MaxSourceBytes] (1 MiB); a bigger one is a KindLimits error.
 //
 // # Errors
 //

@@ -30,7 +30,8 @@ const (
 	KindKilled Kind = "killed"
 	// KindOutput: the snippet printed more than its output limit; Result holds what was kept.
 	KindOutput Kind = "output"
-	// KindLimits: a requested limit is invalid or above the configured maximum. Nothing ran.
+	// KindLimits: a requested limit is invalid or above the configured maximum, or the snippet
+	// is larger than MaxSourceBytes. Nothing ran.
 	KindLimits Kind = "limits"
 	// KindInternal: the sandbox itself failed (a runner could not start, a protocol error).
 	KindInternal Kind = "internal"

@@ -19,6 +19,10 @@ const (
 	MinOutputBytes = 1 << 10
 )
 
+// MaxSourceBytes bounds the size of a snippet (Request.Source): [Prepare] rejects a bigger one
+// with a KindLimits error before parsing it.
+const MaxSourceBytes = 1 << 20
+
 // orDefault returns l with its zero fields taken from def.
 func (l Limits) orDefault(def Limits) Limits {
 	if l.Timeout == 0 {

@@ -46,10 +46,13 @@ type Program struct {
 // without declaring, checks every import against the allowlist and req.Packages, rejects the
 // constructs the interpreter is known to mishandle, and loads the needed packages (stubs pruned
 // to what the snippet uses). Nothing runs. Its errors are *Error of kind KindCompile or KindImport,
-// with snippet line numbers.
+// with snippet line numbers, or KindLimits for a snippet above MaxSourceBytes.
 func Prepare(req *Request) (*Program, error) {
 	if req == nil {
 		return nil, &Error{Kind: KindInternal, Msg: "nil request"}
+	}
+	if len(req.Source) > MaxSourceBytes {
+		return nil, &Error{Kind: KindLimits, Msg: fmt.Sprintf("the snippet is %d bytes, above the %d-byte limit", len(req.Source), MaxSourceBytes)}
 	}
 	src := strings.ReplaceAll(req.Source, "\r\n", "\n")
 	pkgs := available(req.Packages)

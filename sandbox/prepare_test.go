@@ -143,6 +143,8 @@ func TestPrepareErrors(t *testing.T) {
 		{"slices.Contains is fine", "fmt.Println(slices.Contains([]int{1}, 1))", "", 0, "", ""},
 		{"maps", "m := map[int]int{}\nfmt.Println(maps.Clone(m))", sandbox.KindCompile, 2, "maps.Clone does not work", "loop over the map"},
 		{"UnmarshalJSON", "type T struct{}\nfunc (t *T) UnmarshalJSON(b []byte) error { return nil }\n_ = T{}", sandbox.KindCompile, 2, "UnmarshalJSON would be ignored", "json tags"},
+		{"snippet at the size limit", "fmt.Println(1)\n//" + strings.Repeat("x", sandbox.MaxSourceBytes-17), "", 0, "", ""},
+		{"snippet above the size limit", "fmt.Println(1)\n//" + strings.Repeat("x", sandbox.MaxSourceBytes-16), sandbox.KindLimits, 0, "the snippet is 1048577 bytes, above the 1048576-byte limit", ""},
 		{"skill importing a denied package", "import \"skills/bad\"\nbad.F()", sandbox.KindImport, 0, "skills/bad imports os: package os is not available", ""},
 	}
 	pkgs := sandboxtest.WithStub(sandboxtest.Packages(), "x", "package x\n")

@@ -41,6 +41,10 @@ type Request struct {
 	Tools ToolCaller
 }
 
+// OtherServers is the key of Result.CallsByServer that counts the calls to the servers beyond
+// those an engine names.
+const OtherServers = "(other servers)"
+
 // Limits bounds one run. A zero field means "the default".
 type Limits struct {
 	// Timeout is the wall-clock limit. Default 30 s.
@@ -56,9 +60,12 @@ type Result struct {
 	// Stdout is what the snippet printed (fmt.Print*, print, println), at most
 	// Limits.OutputBytes. A snippet has no stderr of its own (os is not importable): Stderr holds
 	// the interpreter's trace of the panic that ended a run with a runtime error, innermost
-	// function first, with snippet lines.
+	// function first, with snippet lines; an engine bounds it (the process engine, to 20 frames
+	// of at most 256 bytes).
 	Stdout, Stderr string
 	// Calls is the number of tool calls the snippet made; CallsByServer splits it per server.
+	// An engine names a bounded number of servers (the process engine, 64: the first a run
+	// calls) and counts the calls to the others under OtherServers.
 	Calls         int
 	CallsByServer map[string]int
 	// ToolBytes is the size of the results the tools returned into the sandbox.

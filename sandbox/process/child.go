@@ -81,7 +81,7 @@ func (c *child) awaitReady() {
 		c.err = notRunner
 		return
 	}
-	f, err := readFrame(c.stdout, len(readyMagic))
+	f, err := readFrame(c.stdout, upTo(len(readyMagic)))
 	switch {
 	case err != nil:
 		c.err = fmt.Errorf("the runner did not start: %v%s", err, c.stderrSuffix())

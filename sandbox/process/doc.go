@@ -18,8 +18,11 @@
 //	}
 //
 // [New] takes [Options] (nil means defaults): default and maximum limits, the pool size, the
-// command that starts a runner, and bounds on tool calls. An [Engine] is safe for concurrent
-// use; [Engine.Close] kills every runner and waits until each is reaped.
+// command that starts a runner, bounds on tool calls, and the number of runs at once. An
+// [Engine] is safe for concurrent use: each run has a runner of its own, and runs beyond
+// Options.MaxConcurrentRuns (default: one per core, at least two) wait for a slot, as long as
+// their context allows. [Engine.Close] stops the runs in flight, kills every runner and waits
+// until each is reaped.
 //
 // # A run
 //
@@ -38,8 +41,9 @@
 // runner's stdout, the parent performs it with the request's sandbox.ToolCaller (which checks
 // that the server and tool exist) and writes the result back. Calls from the snippet's
 // goroutines are multiplexed by id and run concurrently, up to Options.MaxConcurrentCalls;
-// arguments and results are bounded in size. The Result counts the calls per server and the
-// bytes the tools returned.
+// arguments and results are bounded in size, server and tool names to 256 bytes without NUL (a
+// call that breaks a bound fails with a *mcp_tools.CallError, and the run goes on). The Result
+// counts the calls per server (for the first 64 servers) and the bytes the tools returned.
 //
 // A tool call costs two extra process hops (runner to parent and back) on top of the server's
 // own round trip, so the engine keeps the wake-ups around them to a minimum: a call made while
@@ -50,8 +54,8 @@
 // # Limits and how they are enforced
 //
 //   - Time: the parent kills the runner (SIGKILL) at the deadline; a time.Sleep or a blocked
-//     goroutine cannot outlive it. RLIMIT_CPU (the timeout on every core, plus a second) is a
-//     backstop should the parent die.
+//     goroutine cannot outlive it. RLIMIT_CPU (the timeout plus a second, on top of what the
+//     runner used to start: it runs on one processor) is a backstop should the parent die.
 //   - Memory: a watchdog in the runner reads the heap and stack sizes every 20 ms and ends the
 //     run as soon as they pass the budget (confirmed after a collection), so slow growth and a
 //     million goroutines end as memory errors within a fraction of a second. The Go collector's
@@ -63,6 +67,12 @@
 //   - Files and processes: the interpreter has no os, os/exec, net or syscall; RLIMIT_NOFILE is
 //     16, RLIMIT_FSIZE 0, RLIMIT_CORE 0. On Linux, the kernel kills a runner whose coordinator
 //     dies (Pdeathsig); everywhere, a runner exits when its stdin closes.
+//   - What crosses the pipe: the parent bounds every frame by its type (an output chunk, a
+//     trace line, a call, the report), so that nothing a snippet chooses, a panic value, a
+//     function's name in a trace, a tool's name, can grow the coordinator's memory. The
+//     runner cuts an error's message and hint to 2 KiB each and a trace line to 512 bytes; the
+//     parent keeps 64 lines of the last panic's trace and Result.Stderr shows 20 frames.
+//   - Snippets: sandbox.Prepare rejects a snippet above sandbox.MaxSourceBytes (1 MiB).
 //
 // Weaker off Linux: macOS does not enforce RLIMIT_AS (the watchdog and the parent's deadline
 // remain; a single enormous allocation may succeed lazily before the watchdog sees it) and has

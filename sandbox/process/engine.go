@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/yaegirun"
 )
 
 // Options configures an [Engine]. The zero value (or nil) means the defaults documented on each
@@ -36,6 +38,13 @@ type Options struct {
 	// MaxConcurrentCalls bounds the tool calls of one run in flight at once; further calls
 	// wait. Zero means 16.
 	MaxConcurrentCalls int
+	// MaxConcurrentRuns bounds the runs in progress at once, each with a runner of its own
+	// (a memory budget of up to Max.MemoryBytes and an address space of about 1.5 GB); further
+	// runs wait for a slot, after preparation and before their timeout starts. A run whose ctx
+	// ends while it waits returns a nil Result and a KindTimeout error when ctx's deadline
+	// passed (it matches context.DeadlineExceeded), a KindKilled error when ctx was cancelled.
+	// Zero means max(2, runtime.NumCPU()).
+	MaxConcurrentRuns int
 	// Logger receives the engine's own problems (a runner that cannot start). Nil means
 	// slog.Default().
 	Logger *slog.Logger
@@ -49,6 +58,7 @@ type Engine struct {
 	maxArgs    int
 	maxResult  int
 	maxCalls   int
+	runs       chan struct{} // one token per run in progress: MaxConcurrentRuns
 	log        *slog.Logger
 	pool       chan *child
 	refill     chan struct{}
@@ -95,6 +105,7 @@ func New(opts *Options) (*Engine, error) {
 		maxArgs:    orDefault(o.MaxToolArgsBytes, 4<<20),
 		maxResult:  orDefault(o.MaxToolResultBytes, 64<<20),
 		maxCalls:   orDefault(o.MaxConcurrentCalls, 16),
+		runs:       make(chan struct{}, orDefault(o.MaxConcurrentRuns, defaultRuns())),
 		log:        o.Logger,
 		pool:       make(chan *child, o.PoolSize),
 		refill:     make(chan struct{}, 1),
@@ -113,6 +124,9 @@ func New(opts *Options) (*Engine, error) {
 	return e, nil
 }
 
+// defaultRuns is the default of Options.MaxConcurrentRuns: one run per core, at least two.
+func defaultRuns() int { return max(2, runtime.NumCPU()) }
+
 func orDefault(v, def int) int {
 	if v <= 0 {
 		return def
@@ -124,9 +138,20 @@ func orDefault(v, def int) int {
 func (e *Engine) Limits() (def, max sandbox.Limits) { return e.def, e.max }
 
 // Run prepares req, runs it in a fresh runner and returns what it printed. See sandbox.Sandbox.
-// Errors before the snippet starts (limits, syntax, imports, known interpreter gaps) come back
-// with a nil Result; afterwards the Result holds the output kept so far.
+// Errors before the snippet starts (limits, syntax, imports, known interpreter gaps, no run
+// slot before ctx ended: see Options.MaxConcurrentRuns) come back with a nil Result; afterwards
+// the Result holds the output kept so far. The message and the hint of an error are cut to
+// 2 KiB each.
 func (e *Engine) Run(ctx context.Context, req *sandbox.Request) (*sandbox.Result, error) {
+	res, err := e.run(ctx, req)
+	var se *sandbox.Error
+	if errors.As(err, &se) {
+		se.Msg, se.Hint = yaegirun.Cut(se.Msg, maxMessage), yaegirun.Cut(se.Hint, maxMessage)
+	}
+	return res, err
+}
+
+func (e *Engine) run(ctx context.Context, req *sandbox.Request) (*sandbox.Result, error) {
 	start := time.Now()
 	if req == nil {
 		return nil, &sandbox.Error{Kind: sandbox.KindInternal, Msg: "nil request"}
@@ -147,6 +172,10 @@ func (e *Engine) Run(ctx context.Context, req *sandbox.Request) (*sandbox.Result
 	if err != nil {
 		return nil, err
 	}
+	if err := e.acquireRun(ctx); err != nil {
+		return nil, err
+	}
+	defer func() { <-e.runs }()
 	c, err := e.take()
 	if err != nil {
 		return nil, err
@@ -154,7 +183,7 @@ func (e *Engine) Run(ctx context.Context, req *sandbox.Request) (*sandbox.Result
 	defer e.signalRefill()
 	defer e.retire(c)
 	s := &session{e: e, c: c, lim: lim, tools: req.Tools, res: &sandbox.Result{CallsByServer: map[string]int{}}, byServer: map[string]int{}}
-	serr := s.run(ctx, start, prog)
+	serr := s.run(ctx, time.Now(), prog)
 	s.res.Duration = time.Since(start)
 	if serr != nil {
 		prog.Explain(serr)
@@ -190,6 +219,27 @@ func (e *Engine) Close() error {
 		e.reaps.Wait()
 	})
 	return nil
+}
+
+// acquireRun takes a run slot, waiting until one is free, ctx ends or the engine closes.
+func (e *Engine) acquireRun(ctx context.Context) error {
+	select {
+	case e.runs <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case e.runs <- struct{}{}:
+		return nil
+	case <-e.ctx.Done():
+		return &sandbox.Error{Kind: sandbox.KindKilled, Msg: "the sandbox was closed while the run waited for a slot", Err: errClosed}
+	case <-ctx.Done():
+	}
+	wait := fmt.Sprintf("while it waited for one of the %d run slots (all were busy)", cap(e.runs))
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &sandbox.Error{Kind: sandbox.KindTimeout, Msg: "the run's context expired " + wait, Err: ctx.Err()}
+	}
+	return &sandbox.Error{Kind: sandbox.KindKilled, Msg: "the run was cancelled " + wait, Err: ctx.Err()}
 }
 
 // take returns a pooled runner, or starts one when the pool is empty. The pool is refilled

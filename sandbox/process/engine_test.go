@@ -111,56 +111,6 @@ func TestCloseLeavesNoRunner(t *testing.T) {
 	}
 }
 
-func TestRunnerIsolation(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("reads /proc")
-	}
-	e := newEngine(t, &Options{PoolSize: -1})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.Run(context.Background(), &sandbox.Request{Source: `time.Sleep(10 * time.Second)`, Limits: sandbox.Limits{Timeout: 3 * time.Second}})
-	}()
-	defer func() { <-done }()
-	var pid int
-	for deadline := time.Now().Add(5 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if p := livePIDs(e); len(p) == 1 {
-			pid = p[0]
-		}
-	}
-	if pid == 0 {
-		t.Fatal("no runner started")
-	}
-	time.Sleep(300 * time.Millisecond) // let it apply its limits
-	proc := filepath.Join("/proc", strconv.Itoa(pid))
-	env, err := os.ReadFile(filepath.Join(proc, "environ"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(env) != 0 {
-		t.Errorf("runner environment = %q, want empty", env)
-	}
-	cwd, err := os.Readlink(filepath.Join(proc, "cwd"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ents, err := os.ReadDir(cwd); err != nil || len(ents) != 0 || !strings.HasPrefix(filepath.Base(cwd), "mcp-sandbox-") {
-		t.Errorf("runner working directory %s: %d entries, err %v; want an empty mcp-sandbox- directory", cwd, len(ents), err)
-	}
-	limits, err := os.ReadFile(filepath.Join(proc, "limits"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"Max cpu time", "Max open files            16", "Max file size             0", "Max address space"} {
-		if !strings.Contains(string(limits), want) {
-			t.Errorf("runner limits lack %q:\n%s", want, limits)
-		}
-	}
-	if strings.Contains(string(limits), "Max address space         unlimited") {
-		t.Errorf("runner address space is unlimited:\n%s", limits)
-	}
-}
-
 func TestConcurrentCallsAndRuns(t *testing.T) {
 	e := newEngine(t, nil)
 	tools := &sandboxtest.Tools{}
@@ -441,5 +391,142 @@ func TestCallIgnoringItsContext(t *testing.T) {
 				t.Errorf("Run took %s with a tool call that ignores its context, want at most %s", d, max)
 			}
 		})
+	}
+}
+
+// gate holds every call until released, after saying that it entered.
+type gate struct{ entered, release chan struct{} }
+
+func (g gate) CallTool(context.Context, string, string, json.RawMessage) (json.RawMessage, error) {
+	g.entered <- struct{}{}
+	<-g.release
+	return json.RawMessage(`{"content":[{"type":"text","text":"ok"}]}`), nil
+}
+
+func TestMaxConcurrentRuns(t *testing.T) {
+	e, err := New(&Options{MaxConcurrentRuns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	pkgs := sandboxtest.Packages()
+	// hold starts a run that takes the only slot and keeps it until release is closed.
+	hold := func() (release chan struct{}, done chan error) {
+		g := gate{entered: make(chan struct{}), release: make(chan struct{})}
+		done = make(chan error, 1)
+		go func() {
+			_, err := e.Run(context.Background(), &sandbox.Request{Source: `demo.Echo(demo.EchoArgs{})`, Packages: pkgs, Tools: g})
+			done <- err
+		}()
+		select {
+		case <-g.entered:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the holding run made no call")
+		}
+		return g.release, done
+	}
+	release, done := hold()
+	tools := &sandboxtest.Tools{}
+	waiter := &sandbox.Request{Source: `demo.Echo(demo.EchoArgs{Message: "waiter"})`, Packages: pkgs, Tools: tools}
+	tests := []struct {
+		name string
+		ctx  func() (context.Context, context.CancelFunc)
+		kind sandbox.Kind
+		is   error
+	}{
+		{"deadline while waiting", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 200*time.Millisecond)
+		}, sandbox.KindTimeout, context.DeadlineExceeded},
+		{"cancelled while waiting", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(200*time.Millisecond, cancel)
+			return ctx, cancel
+		}, sandbox.KindKilled, context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := tt.ctx()
+			defer cancel()
+			start := time.Now()
+			res, err := e.Run(ctx, waiter)
+			if sandbox.KindOf(err) != tt.kind || !errors.Is(err, tt.is) || !strings.Contains(err.Error(), "1 run slots") {
+				t.Errorf("Run: %v; want a %q error matching %v that names the slots", err, tt.kind, tt.is)
+			}
+			if res != nil {
+				t.Errorf("a run that never started returned a result: %+v", res)
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("the waiting run took %s to give up", d)
+			}
+		})
+	}
+	if n := tools.Calls(); n != 0 {
+		t.Errorf("the waiting runs made %d calls, want none: they must not start", n)
+	}
+	// A run waiting when the slot frees runs, after the holder.
+	second := make(chan error, 1)
+	go func() {
+		_, err := e.Run(context.Background(), waiter)
+		second <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if n := tools.Calls(); n != 0 {
+		t.Errorf("a run started while the only slot was taken (%d calls)", n)
+	}
+	close(release)
+	for i, c := range []chan error{done, second} {
+		if err := <-c; err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+	}
+	if n := tools.Calls(); n != 1 {
+		t.Errorf("the run waiting for the slot made %d calls, want 1", n)
+	}
+	// Close ends a run waiting for a slot, and the run holding it whose call ignores its
+	// context.
+	release, done = hold()
+	defer close(release)
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := e.Run(context.Background(), waiter)
+		waiting <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	closeStart := time.Now()
+	e.Close()
+	if d := time.Since(closeStart); d > 3*time.Second {
+		t.Errorf("Close took %s with a call in flight that ignores its context", d)
+	}
+	for _, c := range []chan error{done, waiting} {
+		select {
+		case err := <-c:
+			if sandbox.KindOf(err) != sandbox.KindKilled {
+				t.Errorf("a run after Close: %v, want a %q error", err, sandbox.KindKilled)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a run did not end after Close")
+		}
+	}
+}
+
+func TestCallsByServerBounded(t *testing.T) {
+	e := newEngine(t, nil)
+	res, err := e.Run(context.Background(), &sandbox.Request{Source: `for i := 0; i < 200; i++ {
+	mcp_tools.Call(fmt.Sprint("made-up-", i%100), "t", nil, nil)
+}
+demo.Echo(demo.EchoArgs{})`, Packages: sandboxtest.Packages(), Tools: &sandboxtest.Tools{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first 64 servers called are named; the other 36 and demo, called last, are not.
+	want := map[string]int{sandbox.OtherServers: 2*(100-maxServersCounted) + 1}
+	for i := range maxServersCounted {
+		want["made-up-"+strconv.Itoa(i)] = 2
+	}
+	if diff := cmp.Diff(want, res.CallsByServer); diff != "" {
+		t.Errorf("CallsByServer (-want +got):\n%s", diff)
+	}
+	if res.Calls != 201 {
+		t.Errorf("Calls = %d, want 201", res.Calls)
 	}
 }

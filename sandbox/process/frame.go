@@ -56,6 +56,10 @@ func (fw *frameWriter) write(typ byte, id uint32, parts ...[]byte) error {
 	b = append(b, typ)
 	b = binary.BigEndian.AppendUint32(b, id)
 	b = binary.BigEndian.AppendUint32(b, uint32(n))
+	if n > outputChunk {
+		// A big payload (a tool result, arguments) is written as it is, not copied.
+		return writeAll(fw.w, append([][]byte{b}, parts...))
+	}
 	for _, p := range parts {
 		b = append(b, p...)
 	}
@@ -66,20 +70,43 @@ func (fw *frameWriter) write(typ byte, id uint32, parts ...[]byte) error {
 	return err
 }
 
-// readFrame reads one frame whose payload is at most max bytes.
-func readFrame(r *bufio.Reader, max int) (frame, error) {
+func writeAll(w io.Writer, parts [][]byte) error {
+	for _, p := range parts {
+		if _, err := w.Write(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readFrame reads one frame whose payload is at most limit(type) bytes. A bigger frame is an
+// *oversizeError; its payload is left unread.
+func readFrame(r *bufio.Reader, limit func(typ byte) int) (frame, error) {
 	var h [headerSize]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		return frame{}, err
 	}
 	f := frame{typ: h[0], id: binary.BigEndian.Uint32(h[1:5])}
 	n := binary.BigEndian.Uint32(h[5:9])
-	if uint64(n) > uint64(max) {
-		return f, fmt.Errorf("frame %q of %d bytes is above the %d-byte limit", f.typ, n, max)
+	if max := limit(f.typ); uint64(n) > uint64(max) {
+		return f, &oversizeError{typ: f.typ, n: int(n), max: max}
 	}
 	f.payload = make([]byte, n)
 	if _, err := io.ReadFull(r, f.payload); err != nil {
 		return f, err
 	}
 	return f, nil
+}
+
+// upTo is the frame limit of n bytes whatever the type.
+func upTo(n int) func(byte) int { return func(byte) int { return n } }
+
+// oversizeError is a frame above its limit.
+type oversizeError struct {
+	typ    byte
+	n, max int
+}
+
+func (e *oversizeError) Error() string {
+	return fmt.Sprintf("frame %q of %d bytes is above the %d-byte limit", e.typ, e.n, e.max)
 }

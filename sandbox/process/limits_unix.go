@@ -26,11 +26,30 @@ func setOSLimits(timeout time.Duration, memoryBytes int64) {
 	if runtime.GOOS == "linux" {
 		set(unix.RLIMIT_AS, addressInUse()+2*uint64(memoryBytes)+addressHeadroom)
 	}
-	cpu := uint64(cpuLimit(timeout) / time.Second)
+	cpu := cpuLimit(cpuUsed(), timeout)
 	_ = unix.Setrlimit(unix.RLIMIT_CPU, &unix.Rlimit{Cur: cpu, Max: cpu + 1})
 	set(unix.RLIMIT_NOFILE, 16)
 	set(unix.RLIMIT_FSIZE, 0)
 	set(unix.RLIMIT_CORE, 0)
+}
+
+// cpuLimit is the soft RLIMIT_CPU of a run, in whole seconds: the CPU time the runner used
+// before the run (starting and warming its interpreter) plus the timeout plus a second, rounded
+// up. The runner runs Go code on one processor (GOMAXPROCS 1, the collector included), so a run
+// uses at most about one core and cannot reach the limit before its deadline (the second covers
+// the runtime's own threads and the kernel's work for it); the limit matters only when the
+// parent died and cannot kill the runner at the deadline.
+func cpuLimit(used, timeout time.Duration) uint64 {
+	return uint64((used + timeout + 2*time.Second - 1) / time.Second)
+}
+
+// cpuUsed returns the CPU time (user and system) this process has used.
+func cpuUsed() time.Duration {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // onCPULimit calls f when the soft CPU limit is reached (SIGXCPU); the hard limit a second

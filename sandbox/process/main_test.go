@@ -7,6 +7,7 @@ import (
 
 func TestMain(m *testing.M) {
 	MaybeRunAsRunner()
+	runFakeRunner()
 	if serveEchoOnStdio() {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,8 +85,30 @@ type runner struct {
 }
 
 // maxTraceLines bounds the panic trace lines sent to the parent (a deep recursion that panics
-// prints one line per frame).
+// prints one line per frame); yaegirun.Annotate bounds each line.
 const maxTraceLines = 1000
+
+// maxMessage bounds the message and the hint of a report: a panic value, a compile error
+// quoting a name, can be as large as the snippet likes. The runner cuts them, and the parent
+// cuts every error it returns.
+const maxMessage = 2 << 10
+
+// maxName bounds the server and tool names of a call.
+const maxName = 256
+
+// checkNames returns why a call's server and tool names cannot be sent: too long, or holding
+// the NUL byte that separates them in a call frame.
+func checkNames(server, tool string) error {
+	for _, n := range []struct{ what, name string }{{"server", server}, {"tool", tool}} {
+		switch {
+		case len(n.name) > maxName:
+			return fmt.Errorf("the %s name is %d bytes, above the %d-byte limit", n.what, len(n.name), maxName)
+		case strings.IndexByte(n.name, 0) >= 0:
+			return fmt.Errorf("the %s name contains a NUL byte", n.what)
+		}
+	}
+	return nil
+}
 
 // serve is the runner: initialise the interpreter, announce readiness, read one request, run
 // it, report, exit. It returns the exit code when it ends without a report.
@@ -116,7 +139,7 @@ func serve(stdin io.Reader, stdout io.Writer, warm bool) int {
 		return 1
 	}
 	br := bufio.NewReaderSize(stdin, 64<<10)
-	f, err := readFrame(br, 1<<30)
+	f, err := readFrame(br, upTo(1<<30))
 	if err != nil || f.typ != frameRequest {
 		return 1 // the parent went away or does not speak the protocol
 	}
@@ -151,6 +174,7 @@ func warmJSON() {
 // finish sends the report and exits; the first caller wins, later ones wait for the exit.
 func (r *runner) finish(rep report) {
 	r.finishOnce.Do(func() {
+		rep.Msg, rep.Hint = yaegirun.Cut(rep.Msg, maxMessage), yaegirun.Cut(rep.Hint, maxMessage)
 		b, _ := json.Marshal(rep)
 		r.out.write(frameDone, 0, b)
 		os.Exit(0)
@@ -210,11 +234,6 @@ func heapInUse(live bool) uint64 {
 	return objects + s[1].Value.Uint64()
 }
 
-// cpuLimit is the CPU time a run may use: its wall time on every core, plus a second.
-func cpuLimit(timeout time.Duration) time.Duration {
-	return timeout.Round(time.Second)*time.Duration(runtime.NumCPU()) + time.Second
-}
-
 // outputWriter sends the snippet's output, up to the limit; past it the run ends.
 type outputWriter struct{ r *runner }
 
@@ -260,6 +279,9 @@ func (w traceWriter) Write(p []byte) (int, error) {
 // reading goroutine: until the call is answered, nothing in the runner sends a frame (unless a
 // timer starts a goroutine meanwhile, whose frames then wait for the answer).
 func (r *runner) call(server, tool string, args json.RawMessage) (json.RawMessage, error) {
+	if err := checkNames(server, tool); err != nil {
+		return nil, &mcp_tools.CallError{Server: yaegirun.Cut(server, maxName), Tool: yaegirun.Cut(tool, maxName), Message: err.Error()}
+	}
 	if len(args) > r.maxArgs {
 		return nil, fmt.Errorf("the arguments are %d bytes, above the %d-byte limit", len(args), r.maxArgs)
 	}
@@ -286,7 +308,7 @@ func (r *runner) call(server, tool string, args json.RawMessage) (json.RawMessag
 // runner exits.
 func (r *runner) readReplies(br *bufio.Reader) {
 	for {
-		f, err := readFrame(br, 1<<30)
+		f, err := readFrame(br, upTo(1<<30))
 		if err != nil {
 			os.Exit(1)
 		}

@@ -38,7 +38,7 @@ type session struct {
 	abandoned bool
 	out       []byte
 	overflow  bool
-	trace     []string
+	trace     yaegirun.Trace
 	done      *report
 	protoErr  error
 }
@@ -48,6 +48,7 @@ type session struct {
 func (s *session) run(ctx context.Context, start time.Time, prog *sandbox.Program) *sandbox.Error {
 	ctx, cancel := context.WithDeadline(ctx, start.Add(s.lim.Timeout))
 	defer cancel()
+	defer context.AfterFunc(s.e.ctx, cancel)() // Close stops the run and its calls
 	select {
 	case <-s.c.ready:
 	case <-ctx.Done():
@@ -127,14 +128,42 @@ func (s *session) waitCalls(loop <-chan struct{}) {
 	}
 }
 
-// maxFrame bounds a frame from the runner: the biggest is a tool call.
-func (s *session) maxFrame() int { return s.e.maxArgs + 64<<10 }
+// Bounds of the frames from the runner, besides output chunks and calls.
+const (
+	maxTraceFrame  = 4 << 10  // a trace line; the runner cuts them to yaegirun.MaxTraceLine
+	maxReportFrame = 64 << 10 // a report; the runner cuts its message and hint to maxMessage
+)
+
+// frameLimit bounds a frame from the runner by its type. A frame above its limit is a protocol
+// error, except a call, which fails.
+func (s *session) frameLimit(typ byte) int {
+	switch typ {
+	case frameOutput:
+		return outputChunk
+	case frameTrace:
+		return maxTraceFrame
+	case frameCall, frameCallOne:
+		return 2*maxName + 2 + s.e.maxArgs
+	case frameDone:
+		return maxReportFrame
+	}
+	return 0
+}
 
 // read handles the runner's frames until it reports, the output overflows, or the pipe ends.
 func (s *session) read(ctx context.Context) {
 	sem := make(chan struct{}, s.e.maxCalls)
 	for {
-		f, err := readFrame(s.c.stdout, s.maxFrame())
+		f, err := readFrame(s.c.stdout, s.frameLimit)
+		var big *oversizeError
+		if errors.As(err, &big) && (f.typ == frameCall || f.typ == frameCallOne) {
+			// Skip the call and fail it. (The runner checks the size of a call itself: this
+			// guards against a runner that does not.)
+			if _, err = s.c.stdout.Discard(big.n); err == nil {
+				s.c.fw.write(frameCallErr, f.id, fmt.Appendf(nil, "the call is %d bytes, above the %d-byte limit", big.n, big.max))
+				continue
+			}
+		}
 		if err == nil && f.typ == frameCallOne {
 			// No other goroutine of the snippet can send a frame before this call is
 			// answered: make it here rather than wake another goroutine for it.
@@ -183,9 +212,7 @@ func (s *session) handle(ctx context.Context, sem chan struct{}, f frame, err er
 		}
 		s.out = append(s.out, f.payload...)
 	case frameTrace:
-		if len(s.trace) < maxTraceLines {
-			s.trace = append(s.trace, string(f.payload))
-		}
+		s.trace.Add(string(f.payload))
 	case frameCall:
 		if !acquire(ctx, sem) {
 			return false
@@ -210,6 +237,11 @@ func (s *session) handle(ctx context.Context, sem chan struct{}, f frame, err er
 	return true
 }
 
+// maxServersCounted bounds the servers Result.CallsByServer names (the others are counted under
+// sandbox.OtherServers): a snippet calling a million made-up servers must not grow the
+// parent's map without bound.
+const maxServersCounted = 64
+
 // call performs one tool call for the runner and sends the reply.
 func (s *session) call(ctx context.Context, sem chan struct{}, f frame) {
 	defer func() { <-sem }()
@@ -224,12 +256,19 @@ func (s *session) call(ctx context.Context, sem chan struct{}, f frame) {
 func (s *session) callTool(ctx context.Context, payload []byte) (out json.RawMessage, err error) {
 	server, rest, ok1 := bytes.Cut(payload, []byte{0})
 	tool, args, ok2 := bytes.Cut(rest, []byte{0})
-	if !ok1 || !ok2 {
+	if !ok1 || !ok2 || bytes.IndexByte(args, 0) >= 0 {
 		return nil, errors.New("malformed call")
+	}
+	if err := checkNames(string(server), string(tool)); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	s.nCalls++
-	s.byServer[string(server)]++
+	if _, ok := s.byServer[string(server)]; ok || len(s.byServer) < maxServersCounted {
+		s.byServer[string(server)]++
+	} else {
+		s.byServer[sandbox.OtherServers]++
+	}
 	s.mu.Unlock()
 	if s.tools == nil {
 		return nil, errors.New("tool calls are not available in this run")
@@ -259,7 +298,7 @@ func (s *session) reported() *sandbox.Error {
 	if rep.Kind == "" {
 		return nil
 	}
-	e := &sandbox.Error{Kind: rep.Kind, Line: rep.Line, Msg: rep.Msg, Hint: rep.Hint}
+	e := &sandbox.Error{Kind: rep.Kind, Line: rep.Line, Msg: rep.Msg, Hint: rep.Hint} // Run cuts them
 	s.addTrace(e)
 	return e
 }
@@ -270,15 +309,18 @@ func (s *session) addTrace(e *sandbox.Error) {
 		return
 	}
 	if e.Line == 0 {
-		e.Line = yaegirun.PanicLine(s.trace)
+		e.Line = s.trace.PanicLine()
 	}
-	s.res.Stderr = yaegirun.FormatTrace(s.trace)
+	s.res.Stderr = s.trace.Format()
 }
 
 // stopped is the error of a run killed at its deadline or cancelled by the caller.
 func (s *session) stopped(ctx context.Context) *sandbox.Error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return &sandbox.Error{Kind: sandbox.KindTimeout, Msg: fmt.Sprintf("the snippet did not finish within %s and was stopped", s.lim.Timeout), Err: context.DeadlineExceeded}
+	}
+	if s.e.ctx.Err() != nil {
+		return &sandbox.Error{Kind: sandbox.KindKilled, Msg: "the sandbox was closed during the run", Err: errClosed}
 	}
 	return &sandbox.Error{Kind: sandbox.KindKilled, Msg: "the run was cancelled", Err: ctx.Err()}
 }

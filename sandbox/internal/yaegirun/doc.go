@@ -6,8 +6,8 @@
 // The process engine runs it in a re-executed child; a wasm engine would run it in a wasip1
 // guest. Either way the host installs the tool-call transport with mcp_tools.SetTransport, gives
 // the interpreter writers for the snippet's output and for the interpreter's panic trace, and
-// passes each trace line through [Annotate] as it is written; [PanicLine] and [FormatTrace] read
-// the annotated trace. [Instrument] (applied by Run) makes each statement of the main file record
+// passes each trace line through [Annotate] as it is written; a [Trace] collects the annotated
+// lines, bounded, and places and formats the panic. [Instrument] (applied by Run) makes each statement of the main file record
 // its line first, because the interpreter itself only places a panic at the start of the
 // function. [Warm] prepares a fresh process before its first snippet.
 package yaegirun

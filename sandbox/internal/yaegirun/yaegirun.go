@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing/fstest"
 
 	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
@@ -105,7 +104,7 @@ func warmJSON() {
 
 // Run compiles and runs p: its packages first, then Main. It returns nil when main returned, or
 // an error of kind KindCompile (nothing ran) or KindRuntime (main panicked; Line is not set:
-// compute it from the trace with PanicLine). Goroutines the snippet started are still running
+// compute it from the trace with Trace.PanicLine). Goroutines the snippet started are still running
 // when Run returns; the caller ends the process.
 func (in *Interp) Run(p *sandbox.Program) *sandbox.Error {
 	for name, src := range p.Files {
@@ -203,96 +202,6 @@ func PanicValue(v any) string {
 		return err.Error()
 	}
 	return fmt.Sprint(v)
-}
-
-var traceLine = regexp.MustCompile(`^(?:(\d+)\t)?(?:(\S+?\.go):)?(\d+)(?::\d+)?: panic`)
-
-// Annotate prefixes a line of the interpreter's panic trace with the current line marker (the
-// snippet line of the statement that last started, in any goroutine) and a tab. A runner calls
-// it as the trace is written, before the panic can end the process.
-func Annotate(traceLine string) string {
-	return strconv.Itoa(int(atomic.LoadInt64(&marker))) + "\t" + strings.TrimRight(traceLine, "\n")
-}
-
-// lastUnwinding returns the trace lines of the last panic: an unwinding prints one line per
-// frame, innermost first, and ends at main.main for the main goroutine, so it starts after the
-// previous line that reached main.main. (A panic recovered earlier in the same goroutine may
-// still be included.)
-func lastUnwinding(trace []string) []string {
-	for i := len(trace) - 2; i >= 0; i-- {
-		if strings.Contains(trace[i], "panic: main.main(") {
-			return trace[i+1:]
-		}
-	}
-	return trace
-}
-
-// PanicLine returns the snippet line where the last panic in trace (annotated lines, oldest
-// first) happened: the line marker when the panic began, else the first statement of the
-// innermost function of the main file. It returns 0 when neither is known.
-func PanicLine(trace []string) int {
-	frames := lastUnwinding(trace)
-	if len(frames) > 0 {
-		if m := traceLine.FindStringSubmatch(frames[0]); m != nil && m[1] != "" && m[1] != "0" {
-			n, _ := strconv.Atoi(m[1])
-			return n
-		}
-	}
-	for _, l := range frames {
-		if line, ok := mainLine(l); ok {
-			return line
-		}
-	}
-	return 0
-}
-
-// mainLine returns the line of a trace line in the main file. The interpreter reports the
-// first statement of the function, not the statement that panicked.
-func mainLine(l string) (int, bool) {
-	m := traceLine.FindStringSubmatch(l)
-	if m == nil || (m[2] != "" && m[2] != sandbox.MainFile) {
-		return 0, false
-	}
-	n, _ := strconv.Atoi(m[3])
-	return n, true
-}
-
-var traceFunc = regexp.MustCompile(`panic: (\S+?)\(\.\.\.\)$`)
-
-// maxTraceReport bounds the frames FormatTrace writes.
-const maxTraceReport = 20
-
-// FormatTrace renders the last panic of trace for the model, innermost function first: "panic
-// at line 7" then one "in main.f (line 5)" per frame, with the line where the function starts.
-func FormatTrace(trace []string) string {
-	frames := lastUnwinding(trace)
-	if len(frames) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	if line := PanicLine(trace); line > 0 {
-		fmt.Fprintf(&b, "panic at line %d\n", line)
-	}
-	for i, l := range frames {
-		if i == maxTraceReport {
-			fmt.Fprintf(&b, "... %d more frames\n", len(frames)-i)
-			break
-		}
-		m := traceLine.FindStringSubmatch(l)
-		if m == nil {
-			continue
-		}
-		fn := "?"
-		if f := traceFunc.FindStringSubmatch(l); f != nil {
-			fn = f[1]
-		}
-		if m[2] == "" || m[2] == sandbox.MainFile {
-			fmt.Fprintf(&b, "in %s (starting line %s)\n", fn, m[3])
-		} else {
-			fmt.Fprintf(&b, "in %s (%s:%s)\n", fn, strings.TrimPrefix(m[2], gopath+"/src/"), m[3])
-		}
-	}
-	return b.String()
 }
 
 // SetMaxStack bounds the stack of each goroutine, so that deep recursion ends as a "stack

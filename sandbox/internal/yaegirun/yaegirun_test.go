@@ -81,11 +81,12 @@ func TestPanicLineAndTrace(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := PanicLine(tt.trace); got != tt.line {
+			tr := NewTrace(tt.trace...)
+			if got := tr.PanicLine(); got != tt.line {
 				t.Errorf("PanicLine = %d, want %d", got, tt.line)
 			}
-			if diff := cmp.Diff(tt.text, FormatTrace(tt.trace)); diff != "" {
-				t.Errorf("FormatTrace (-want +got):\n%s", diff)
+			if diff := cmp.Diff(tt.text, tr.Format()); diff != "" {
+				t.Errorf("Format (-want +got):\n%s", diff)
 			}
 		})
 	}
