@@ -82,6 +82,7 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 		Limits:   sandbox.Limits{Timeout: timeout},
 		Tools:    m,
 	})
+	u := m.usage()
 	var se *sandbox.Error
 	if err != nil && errors.As(err, &se) && se.Kind == sandbox.KindLimits {
 		return nil, err
@@ -100,7 +101,6 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 	if err != nil {
 		out.ErrText, _ = truncateOutput(errorText(err), maxErrorChars)
 	}
-	u := m.usage()
 	u.Time = start.UTC()
 	u.Tool = tool
 	u.OK = err == nil
