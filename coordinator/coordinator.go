@@ -64,6 +64,7 @@ type Coordinator struct {
 	// configNote says why the last config change was not fully applied, or is empty.
 	configNote string
 
+	bg        sync.WaitGroup // background generation, waited for by Close
 	stop      context.CancelFunc
 	closeOnce sync.Once
 	closeErr  error
@@ -74,8 +75,11 @@ func New(opts Options) (*Coordinator, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.OutputChars <= 0 {
+	switch {
+	case opts.OutputChars == 0:
 		opts.OutputChars = 20000
+	case opts.OutputChars < 200:
+		return nil, fmt.Errorf("output cap %d: at least 200 characters", opts.OutputChars)
 	}
 	if opts.StartTimeout <= 0 {
 		opts.StartTimeout = 30 * time.Second
@@ -152,10 +156,10 @@ func (c *Coordinator) Config() *downstream.Config {
 func (c *Coordinator) Start(ctx context.Context) {
 	ctx = c.StartPool(ctx)
 	for _, s := range c.Config().Servers {
-		go c.generateWhenReady(ctx, s.Name)
+		c.background(func() { c.generateWhenReady(ctx, s.Name) })
 	}
 	if c.opts.ConfigPoll > 0 {
-		go c.watchConfig(ctx, c.opts.ConfigPoll)
+		c.background(func() { c.watchConfig(ctx, c.opts.ConfigPoll) })
 	}
 }
 
@@ -165,6 +169,15 @@ func (c *Coordinator) StartPool(ctx context.Context) context.Context {
 	ctx, c.stop = context.WithCancel(ctx)
 	c.pool.Start(ctx)
 	return ctx
+}
+
+// background runs f on a goroutine that Close waits for.
+func (c *Coordinator) background(f func()) {
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		f()
+	}()
 }
 
 func (c *Coordinator) generateWhenReady(ctx context.Context, server string) {
@@ -203,7 +216,7 @@ func (r GenerateReport) String() string {
 	if r.Err != nil {
 		return fmt.Sprintf("%-20s FAILED  %v", r.Server, r.Err)
 	}
-	return fmt.Sprintf("%-20s %3d tools  %-9s mcp_tools/%s  %s", r.Server, r.Tools, r.Result, r.Package, r.Elapsed.Round(time.Millisecond))
+	return fmt.Sprintf("%-20s %9s  %-9s mcp_tools/%s  %s", r.Server, plural(r.Tools, "tool"), r.Result, r.Package, r.Elapsed.Round(time.Millisecond))
 }
 
 // Generate (re)introspects servers (all configured servers when none are named), concurrently,
@@ -276,6 +289,9 @@ func (c *Coordinator) generateOne(ctx context.Context, server string) (GenerateR
 }
 
 func (c *Coordinator) writeStubs(server string, tools []*mcp.Tool) (*codegen.Package, WriteResult, error) {
+	if !c.configuredNames()[server] {
+		return nil, Unchanged, fmt.Errorf("server %s is no longer configured", server)
+	}
 	pkg, err := codegen.Generate(server, tools)
 	if err == nil {
 		var res WriteResult
@@ -311,6 +327,11 @@ func (c *Coordinator) stubs(ctx context.Context, server string) (*codegen.Packag
 	defer cancel()
 	if _, err := c.generateOne(wctx, server); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			for _, st := range c.pool.Status() {
+				if st.Name == server && st.Err != "" {
+					return nil, fmt.Errorf("server %s is %s: %s", server, st.State, st.Err)
+				}
+			}
 			return nil, fmt.Errorf("server %s is still starting; try again in a few seconds", server)
 		}
 		return nil, err
@@ -376,6 +397,7 @@ func (c *Coordinator) Close() error {
 			c.stop()
 		}
 		c.closeErr = errors.Join(c.sb.Close(), c.pool.Close())
+		c.bg.Wait()
 	})
 	return c.closeErr
 }

@@ -157,7 +157,7 @@ func TestDiscoverAndRun(t *testing.T) {
 	}
 	f.c.pool.WaitAll(context.Background())
 	out, isErr = f.call(t, "list_servers", nil)
-	for _, want := range []string{"inventory: ready, 1 tools", `import "mcp_tools/orders", generated `} {
+	for _, want := range []string{"inventory: ready, 1 tool,", `import "mcp_tools/orders", generated `} {
 		if isErr || !strings.Contains(out, want) {
 			t.Errorf("list_servers lacks %q:\n%s", want, out)
 		}

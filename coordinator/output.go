@@ -8,12 +8,13 @@ import (
 	"unicode/utf8"
 )
 
-// truncateOutput shortens out to at most max bytes without cutting a JSON value or a line in
-// half, and appends a marked notice saying what was left out. It reports whether it cut.
+// truncateOutput shortens out to about max bytes and appends a marked notice saying what was left
+// out. It reports whether it cut.
 //
-// The rules, in order: output that is one JSON array or object keeps its leading elements as a
-// valid JSON value; other output keeps its leading whole lines (a single over-long line that is
-// JSON is cut as JSON, any other over-long line at a rune boundary).
+// Output that is one JSON array or object keeps its leading elements as a valid JSON value.
+// Other output keeps whole lines while they fit; a line too long for what is left is cut as JSON
+// the same way when it is an array or object, else at a rune boundary and marked "…[cut]" (as is
+// a JSON line none of whose elements fits); it gets at most half of what is left when lines follow.
 func truncateOutput(out string, max int) (string, bool) {
 	if len(out) <= max {
 		return out, false
@@ -23,29 +24,39 @@ func truncateOutput(out string, max int) (string, bool) {
 	}
 	var b strings.Builder
 	lines := strings.SplitAfter(out, "\n")
-	i := 0
-	for ; i < len(lines) && b.Len()+len(lines[i]) <= max; i++ {
-		b.WriteString(lines[i])
-	}
-	if i == 0 { // the first line alone is too long
-		first := strings.TrimRight(lines[0], "\n")
-		if kept, note, ok := truncateJSON(first, max); ok {
-			return kept + "\n" + note, true
+	shown, cut := 0, 0
+	for i, line := range lines {
+		left := max - b.Len()
+		if len(line) <= left {
+			b.WriteString(line)
+			shown++
+			continue
 		}
-		cut := max - len("…\n")
-		for cut > 0 && !utf8.RuneStart(first[cut]) {
-			cut--
+		const mark = "…[cut]\n"
+		if left < 64 {
+			break
 		}
-		b.WriteString(first[:cut])
-		b.WriteString("…\n")
-		i = 1
+		if i < len(lines)-1 {
+			left /= 2 // leave room for the lines after this one
+		}
+		cut++
+		if kept, _, ok := truncateJSON(strings.TrimRight(line, "\n"), left-1); ok {
+			b.WriteString(kept + "\n")
+			continue
+		}
+		n := left - len(mark)
+		for n > 0 && !utf8.RuneStart(line[n]) {
+			n--
+		}
+		b.WriteString(line[:n] + mark)
 	}
-	rest := len(out) - b.Len()
-	return b.String() + fmt.Sprintf("[output truncated: %d more lines, %d more bytes not shown; print less: filter or summarise inside the snippet]", len(lines)-i, rest), true
+	kept := b.String()
+	return kept + fmt.Sprintf("[output truncated: %d of %d lines shown whole, %d cut; about %d bytes not shown; print less: filter or summarise inside the snippet]",
+		shown, len(lines), cut, len(out)-len(kept)), true
 }
 
 // truncateJSON keeps the leading elements of a JSON array or members of an object that fit in
-// max bytes. ok is false when s is not a JSON array or object.
+// max bytes. ok is false when s is not a JSON array or object, or when not one element fits.
 func truncateJSON(s string, max int) (kept, note string, ok bool) {
 	if len(s) == 0 || (s[0] != '[' && s[0] != '{') || !json.Valid([]byte(s)) {
 		return "", "", false
@@ -88,6 +99,9 @@ func truncateJSON(s string, max int) (kept, note string, ok bool) {
 		}
 		buf.Write(item)
 		n++
+	}
+	if n == 0 {
+		return "", "", false
 	}
 	if open == '{' {
 		buf.WriteByte('}')

@@ -26,9 +26,11 @@ func TestTruncateOutput(t *testing.T) {
 		{"short", "hello\n", 100, false, false, "hello"},
 		{"json array", string(bigArray), 500, true, true, "JSON array kept whole"},
 		{"json object", string(bigObject), 400, true, true, "of 3 members"},
-		{"lines", lines, 100, true, false, "more lines"},
-		{"one long line", strings.Repeat("é", 500), 101, true, false, "…"},
-		{"ndjson lines stay whole", strings.Repeat(`{"k":"v"}`+"\n", 50), 95, true, false, "more bytes"},
+		{"lines", lines, 100, true, false, "7 of 101 lines shown whole"},
+		{"one long line", strings.Repeat("é", 500), 101, true, false, "…[cut]"},
+		{"ndjson lines stay whole", strings.Repeat(`{"k":"v"}`+"\n", 50), 95, true, false, "9 of 51 lines shown whole, 0 cut"},
+		{"one member too big for the cap", `{"content":"` + strings.Repeat("x", 3000) + `"}`, 500, true, false, `{"content":"xxx`},
+		{"short lines after a long JSON line", `[` + strings.Repeat(`"aaaaaaaaaa",`, 300) + `"z"]` + "\nsummary: done\n", 500, true, false, "summary: done"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,14 +45,14 @@ func TestTruncateOutput(t *testing.T) {
 				return
 			}
 			kept, _, _ := strings.Cut(got, "[output truncated")
-			if len(kept) > tt.max+1 {
+			if len(kept) > tt.max+len("…[cut]\n") {
 				t.Errorf("kept %d bytes, cap %d", len(kept), tt.max)
 			}
 			if tt.wantJSON && !json.Valid([]byte(strings.TrimSpace(kept))) {
 				t.Errorf("kept part is not valid JSON: %q", kept)
 			}
 			for _, l := range strings.Split(strings.TrimSpace(kept), "\n") {
-				if strings.HasPrefix(l, "{") && !json.Valid([]byte(l)) {
+				if strings.HasPrefix(l, "{") && !strings.HasSuffix(l, "…[cut]") && !json.Valid([]byte(l)) {
 					t.Errorf("half a JSON line kept: %q", l)
 				}
 			}
@@ -63,7 +65,7 @@ func TestTruncateOutput(t *testing.T) {
 
 func isValidUTF8(s string) bool { return strings.ToValidUTF8(s, "?") == s }
 
-func TestSplitWordsAndSearch(t *testing.T) {
+func TestSplitWords(t *testing.T) {
 	if got, want := strings.Join(splitWords("read_text_file getTinyImage (x)"), " "), "read text file get tiny image x"; got != want {
 		t.Errorf("splitWords = %q, want %q", got, want)
 	}

@@ -83,7 +83,7 @@ type generateArgs struct {
 
 type executeArgs struct {
 	Code           string  `json:"code" jsonschema:"Go snippet: package main, or statements"`
-	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" jsonschema:"default 30, capped by config"`
+	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" jsonschema:"default 30; may only lower the configured maximum"`
 	Sandbox        string  `json:"sandbox,omitempty" jsonschema:"process (default)"`
 }
 
@@ -98,6 +98,10 @@ func toolError(s string) *mcp.CallToolResult {
 }
 
 func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _ noArgs) (*mcp.CallToolResult, any, error) {
+	// Right after start, give servers a moment, so that the first answer is not all "starting".
+	wctx, cancel := context.WithTimeout(ctx, listWait)
+	c.pool.WaitAll(wctx)
+	cancel()
 	var b strings.Builder
 	status := c.pool.Status()
 	if len(status) == 0 {
@@ -110,7 +114,7 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 			fmt.Fprintf(&b, " (%s)", oneLine(st.Err, 300))
 		}
 		if st.State == downstream.StateReady {
-			fmt.Fprintf(&b, ", %d tools", len(st.Tools))
+			fmt.Fprintf(&b, ", %s", plural(len(st.Tools), "tool"))
 		}
 		if generated {
 			fmt.Fprintf(&b, ", import \"mcp_tools/%s\", generated %s", e.Package, e.GeneratedAt.Format(time.RFC3339))
@@ -209,8 +213,19 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 	return text(b.String()), nil, nil
 }
 
-// searchWait bounds how long search_tools waits, in all, for servers still starting.
-const searchWait = 5 * time.Second
+const (
+	// searchWait bounds how long search_tools waits, in all, for servers still starting.
+	searchWait = 5 * time.Second
+	// listWait bounds how long list_servers waits for servers still starting.
+	listWait = 3 * time.Second
+)
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
 
 // allStubs returns the stubs of every configured server, waiting at most wait in all (servers in
 // parallel) for those still starting, and the names of the servers it has none for.
@@ -274,7 +289,7 @@ func (c *Coordinator) executeCode(ctx context.Context, _ *mcp.CallToolRequest, i
 		return toolError(fmt.Sprintf("sandbox %q is not available; use \"process\" (the default)", in.Sandbox)), nil, nil
 	}
 	if in.TimeoutSeconds < 0 || in.TimeoutSeconds > 24*3600 {
-		return toolError(fmt.Sprintf("timeout_seconds %g: must be positive and within the configured maximum (default 30)", in.TimeoutSeconds)), nil, nil
+		return toolError(fmt.Sprintf("timeout_seconds %g: must not be negative or above the configured maximum (default 30)", in.TimeoutSeconds)), nil, nil
 	}
 	out, err := c.Run(ctx, "execute_code", in.Code, time.Duration(in.TimeoutSeconds*float64(time.Second)))
 	if err != nil {

@@ -76,7 +76,7 @@ func (c *Coordinator) applyConfig(ctx context.Context, cfg *downstream.Config) {
 		c.log.Warn("workspace", "err", err)
 	}
 	for _, name := range started {
-		go c.generateWhenReady(ctx, name)
+		c.background(func() { c.generateWhenReady(ctx, name) })
 	}
 }
 

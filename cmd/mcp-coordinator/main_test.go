@@ -72,7 +72,7 @@ func TestGenerateRunStats(t *testing.T) {
 	if code != 1 {
 		t.Errorf("generate with a broken server: exit %d, want 1", code)
 	}
-	for _, want := range []string{"inventory", "1 tools", "written", "broken", "FAILED", "unknown demo server"} {
+	for _, want := range []string{"inventory", "1 tool ", "written", "broken", "FAILED", "unknown demo server"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("generate output lacks %q:\n%s\n%s", want, out, errOut)
 		}

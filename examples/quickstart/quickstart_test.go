@@ -26,7 +26,7 @@ func TestQuickstart(t *testing.T) {
 	got := out.String()
 	for _, re := range []string{
 		`the model sees 7 coordinator tools \(\d+ o200k tokens\)`,
-		`inventory: ready, 1 tools`,
+		`inventory: ready, 1 tool,`,
 		`func RecentOrders\(args RecentOrdersArgs\) \(\*RecentOrdersResult, error\)`,
 		`\d+ products to restock; top 5:\n    \w{3}-\d{4} stock \d+, sold \d+ in 30 days`,
 		`2 tool calls \(inventory 1, orders 1\) · tools returned [\d.]+ KB, \d+ tokens, kept in the sandbox · \d+ tokens returned to you`,
