@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -117,6 +119,7 @@ func New(opts Options) (*Coordinator, error) {
 		pkgs:    map[string]*codegen.Package{},
 		genErrs: map[string]string{},
 	}
+	ws.Reserve(slices.Collect(maps.Keys(c.configuredNames())))
 	for _, w := range cfg.Warnings {
 		c.log.Warn("config", "file", path, "warning", w)
 	}
@@ -205,14 +208,9 @@ type GenerateReport struct {
 	Result  WriteResult
 	Err     error
 	Elapsed time.Duration
-	// Removed is set for a server that left the config: its stubs were deleted.
-	Removed bool
 }
 
 func (r GenerateReport) String() string {
-	if r.Removed {
-		return fmt.Sprintf("%-20s removed (no longer configured)", r.Server)
-	}
 	if r.Err != nil {
 		return fmt.Sprintf("%-20s FAILED  %v", r.Server, r.Err)
 	}
@@ -220,8 +218,7 @@ func (r GenerateReport) String() string {
 }
 
 // Generate (re)introspects servers (all configured servers when none are named), concurrently,
-// and writes the stubs of each whose tools changed. Generating all servers also removes the
-// packages of servers that left the config. progress, when not nil, is called (one call at a
+// and writes the stubs of each whose tools changed. progress, when not nil, is called (one call at a
 // time) as each server finishes. It returns one report per server, sorted; an error only for an
 // unknown server name.
 func (c *Coordinator) Generate(ctx context.Context, servers []string, progress func(done, total int, r GenerateReport)) ([]GenerateReport, error) {
@@ -262,15 +259,6 @@ func (c *Coordinator) Generate(ctx context.Context, servers []string, progress f
 		}()
 	}
 	wg.Wait()
-	if all {
-		removed, err := c.ws.Remove(known)
-		if err != nil {
-			c.log.Warn("workspace", "err", err)
-		}
-		for _, name := range removed {
-			reports = append(reports, GenerateReport{Server: name, Removed: true})
-		}
-	}
 	sort.Slice(reports, func(i, j int) bool { return reports[i].Server < reports[j].Server })
 	return reports, nil
 }

@@ -56,8 +56,16 @@ func (c *Coordinator) applyConfig(ctx context.Context, cfg *downstream.Config) {
 	}
 	started := c.pool.Update(cfg.Servers)
 	keep := map[string]bool{}
+	var names []string
 	for _, s := range cfg.Servers {
 		keep[s.Name] = true
+		names = append(names, s.Name)
+	}
+	var removed []string
+	for _, s := range old.Servers {
+		if !keep[s.Name] {
+			removed = append(removed, s.Name)
+		}
 	}
 	c.mu.Lock()
 	c.cfg = cfg
@@ -72,9 +80,10 @@ func (c *Coordinator) applyConfig(ctx context.Context, cfg *downstream.Config) {
 	}
 	c.mu.Unlock()
 	c.log.Info("config changed", "file", c.opts.ConfigPath, "servers", len(cfg.Servers), "started", started)
-	if _, err := c.ws.Remove(keep); err != nil {
+	if err := c.ws.Remove(removed); err != nil {
 		c.log.Warn("workspace", "err", err)
 	}
+	c.ws.Reserve(names)
 	for _, name := range started {
 		c.background(func() { c.generateWhenReady(ctx, name) })
 	}

@@ -10,7 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -54,6 +54,7 @@ type Workspace struct {
 
 	mu       sync.Mutex
 	manifest map[string]ManifestEntry // by server name
+	reserved map[string]string        // server -> package name, for servers not generated yet
 }
 
 // ManifestEntry records one generated package.
@@ -66,7 +67,7 @@ type ManifestEntry struct {
 
 // OpenWorkspace creates dir's layout if needed and loads its manifest.
 func OpenWorkspace(dir string) (*Workspace, error) {
-	w := &Workspace{Dir: dir, manifest: map[string]ManifestEntry{}}
+	w := &Workspace{Dir: dir, manifest: map[string]ManifestEntry{}, reserved: map[string]string{}}
 	for _, d := range []string{w.toolsDir(), filepath.Join(dir, "skills")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("workspace %s: %w", dir, err)
@@ -78,23 +79,35 @@ func OpenWorkspace(dir string) (*Workspace, error) {
 	if err := writeIfChanged(filepath.Join(w.toolsDir(), "go.mod"), []byte("module mcp_tools\n\ngo 1.22\n")); err != nil {
 		return nil, err
 	}
+	m, err := w.readManifest()
+	if err != nil {
+		return nil, err
+	}
+	w.manifest = m
+	return w, nil
+}
+
+// readManifest reads the manifest from disk. A missing or damaged manifest is empty (it only costs
+// a regeneration), and entries whose package is not a plain identifier are dropped: Remove
+// deletes mcp_tools/<package>.
+func (w *Workspace) readManifest() (map[string]ManifestEntry, error) {
+	m := map[string]ManifestEntry{}
 	data, err := os.ReadFile(w.manifestPath())
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, nil
+	}
+	if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
-	default:
-		if err := json.Unmarshal(data, &w.manifest); err != nil {
-			// A damaged manifest only costs a regeneration: start afresh rather than refuse to run.
-			w.manifest = map[string]ManifestEntry{}
-		}
-		for server, e := range w.manifest {
-			if !token.IsIdentifier(e.Package) || e.Package == "mcp_tools" {
-				delete(w.manifest, server) // never a path: Remove deletes mcp_tools/<package>
-			}
+	}
+	if json.Unmarshal(data, &m) != nil {
+		return map[string]ManifestEntry{}, nil
+	}
+	for server, e := range m {
+		if !token.IsIdentifier(e.Package) || e.Package == "mcp_tools" {
+			delete(m, server)
 		}
 	}
-	return w, nil
+	return m, nil
 }
 
 func (w *Workspace) toolsDir() string     { return filepath.Join(w.Dir, "mcp_tools") }
@@ -119,9 +132,26 @@ func (w *Workspace) PackageFor(server string) string {
 	return w.packageForLocked(server)
 }
 
+// Reserve settles the package names of servers that have none yet, in sorted order, so that two
+// keys mapping to one name (my-server, my_server) get the same names whichever is generated first.
+func (w *Workspace) Reserve(servers []string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	sorted := slices.Sorted(slices.Values(servers))
+	for _, s := range sorted {
+		if _, ok := w.manifest[s]; !ok {
+			delete(w.reserved, s)
+			w.reserved[s] = w.packageForLocked(s)
+		}
+	}
+}
+
 func (w *Workspace) packageForLocked(server string) string {
 	if e, ok := w.manifest[server]; ok {
 		return e.Package
+	}
+	if name, ok := w.reserved[server]; ok {
+		return name
 	}
 	base := codegen.PackageName(server)
 	taken := map[string]bool{"mcp_tools": true, "skills": true}
@@ -133,6 +163,11 @@ func (w *Workspace) packageForLocked(server string) string {
 	for s, e := range w.manifest {
 		if s != server {
 			taken[e.Package] = true
+		}
+	}
+	for s, name := range w.reserved {
+		if s != server {
+			taken[name] = true
 		}
 	}
 	name := base
@@ -188,38 +223,53 @@ func (w *Workspace) Write(server string, pkg *codegen.Package) (WriteResult, err
 	if err := writeAtomic(filepath.Join(dir, "tools.json"), pkg.ToolsJSON); err != nil {
 		return Unchanged, err
 	}
-	w.manifest[server] = ManifestEntry{Package: name, Hash: pkg.Hash, Tools: len(pkg.Tools), GeneratedAt: time.Now().UTC()}
-	return Written, w.saveManifestLocked()
+	e := ManifestEntry{Package: name, Hash: pkg.Hash, Tools: len(pkg.Tools), GeneratedAt: time.Now().UTC()}
+	return Written, w.updateManifestLocked(func(m map[string]ManifestEntry) { m[server] = e })
 }
 
-// Remove deletes the packages of servers not in keep and reports their names.
-func (w *Workspace) Remove(keep map[string]bool) ([]string, error) {
+// Remove deletes the packages of the named servers (those it has) and forgets them. Only
+// servers that left this process's config are named: another config may share the workspace.
+func (w *Workspace) Remove(servers []string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var removed []string
-	for server, e := range w.manifest {
-		if keep[server] {
+	var gone []string
+	for _, server := range servers {
+		e, ok := w.manifest[server]
+		if !ok {
 			continue
 		}
 		if err := os.RemoveAll(filepath.Join(w.toolsDir(), e.Package)); err != nil {
-			return removed, fmt.Errorf("workspace: %w", err)
+			return fmt.Errorf("workspace: %w", err)
 		}
-		delete(w.manifest, server)
-		removed = append(removed, server)
+		gone = append(gone, server)
 	}
-	sort.Strings(removed)
-	if len(removed) == 0 {
-		return nil, nil
+	if len(gone) == 0 {
+		return nil
 	}
-	return removed, w.saveManifestLocked()
+	return w.updateManifestLocked(func(m map[string]ManifestEntry) {
+		for _, s := range gone {
+			delete(m, s)
+		}
+	})
 }
 
-func (w *Workspace) saveManifestLocked() error {
-	data, err := json.MarshalIndent(w.manifest, "", "  ")
+// updateManifestLocked applies change to the manifest as it is on disk now (another process may
+// share the workspace and have written entries of its own), saves it and keeps it.
+func (w *Workspace) updateManifestLocked(change func(map[string]ManifestEntry)) error {
+	m, err := w.readManifest()
 	if err != nil {
 		return err
 	}
-	return writeAtomic(w.manifestPath(), append(data, '\n'))
+	change(m)
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(w.manifestPath(), append(data, '\n')); err != nil {
+		return err
+	}
+	w.manifest = m
+	return nil
 }
 
 // renamePackage rewrites the package clause of a generated file: two config keys can map to

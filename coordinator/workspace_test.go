@@ -58,7 +58,7 @@ func TestWorkspaceDamagedManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Remove(map[string]bool{}); err != nil {
+	if err := w.Remove([]string{"a", "b", "c"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "mcp_tools", "manifest.json")); err != nil {
@@ -66,5 +66,42 @@ func TestWorkspaceDamagedManifest(t *testing.T) {
 	}
 	if _, ok := w.Entry("b"); ok {
 		t.Error("an entry with a path in its package name was accepted")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "mcp_tools", "keep")); err == nil {
+		t.Error("the package of c was not removed")
+	}
+}
+
+// Two processes with different configs may share a workspace: neither loses the other's entries.
+func TestWorkspaceShared(t *testing.T) {
+	dir := t.TempDir()
+	a, _ := OpenWorkspace(dir)
+	b, _ := OpenWorkspace(dir)
+	tools := []*mcp.Tool{{Name: "greet", InputSchema: map[string]any{"type": "object"}}}
+	pa, _ := codegen.Generate("alpha", tools)
+	pb, _ := codegen.Generate("beta", tools)
+	if _, err := a.Write("alpha", pa); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Write("beta", pb); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := OpenWorkspace(dir)
+	for _, s := range []string{"alpha", "beta"} {
+		if _, ok := c.Entry(s); !ok {
+			t.Errorf("the manifest lost %s", s)
+		}
+	}
+}
+
+// Keys that map to one package name get their names in sorted order, whichever is written first.
+func TestWorkspaceReserve(t *testing.T) {
+	w, _ := OpenWorkspace(t.TempDir())
+	w.Reserve([]string{"my_server", "my-server"})
+	tools := []*mcp.Tool{{Name: "greet", InputSchema: map[string]any{"type": "object"}}}
+	p, _ := codegen.Generate("my_server", tools)
+	w.Write("my_server", p)
+	if p.Name != "my_server_2" || w.PackageFor("my-server") != "my_server" {
+		t.Errorf("my_server got %s, my-server %s; want my_server_2 and my_server", p.Name, w.PackageFor("my-server"))
 	}
 }
