@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -152,12 +153,7 @@ func (s Stats) String() string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "runs: %d (%d failed", s.Runs, s.Failures)
-	kinds := make([]string, 0, len(s.FailuresByKind))
-	for k := range s.FailuresByKind {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	for _, k := range kinds {
+	for _, k := range slices.Sorted(maps.Keys(s.FailuresByKind)) {
 		fmt.Fprintf(&b, "; %s %d", k, s.FailuresByKind[k])
 	}
 	fmt.Fprintf(&b, "), tool calls: %d\n", s.Calls)
@@ -167,12 +163,7 @@ func (s Stats) String() string {
 		fmt.Fprintf(&b, " (%.0f%%)", 100*float64(s.Saved())/float64(s.ToolTokens))
 	}
 	b.WriteString("\n")
-	names := make([]string, 0, len(s.PerServer))
-	for n := range s.PerServer {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(s.PerServer)) {
 		u := s.PerServer[n]
 		fmt.Fprintf(&b, "  %s: %d calls, %d tokens returned by tools\n", n, u.Calls, u.ToolTokens)
 	}

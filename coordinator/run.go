@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,8 +31,6 @@ type RunOutcome struct {
 	// Output is what the snippet printed (stdout, then stderr marked as such), truncated to
 	// Options.OutputChars with a structural notice.
 	Output string
-	// Truncated is true when Output was cut.
-	Truncated bool
 	// Err is the snippet's failure (a *sandbox.Error), or nil; ErrText is its message for the
 	// model, capped like the output.
 	Err     error
@@ -44,20 +43,16 @@ type RunOutcome struct {
 func (o *RunOutcome) Footer() string {
 	u := o.Usage
 	var per []string
-	names := make([]string, 0, len(u.PerServer))
-	for n := range u.PerServer {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(u.PerServer)) {
 		per = append(per, fmt.Sprintf("%s %d", n, u.PerServer[n].Calls))
 	}
-	calls := fmt.Sprintf("%d tool calls", u.Calls)
-	if len(per) > 0 {
-		calls += " (" + strings.Join(per, ", ") + ")"
+	took := time.Duration(u.DurationMS * float64(time.Millisecond)).Round(time.Millisecond)
+	if u.Calls == 0 {
+		return fmt.Sprintf("[no tool calls · %d tokens returned to you · %s]", u.ReturnedTokens, took)
 	}
+	calls := plural(u.Calls, "tool call") + " (" + strings.Join(per, ", ") + ")"
 	return fmt.Sprintf("[%s · tools returned %s, %d tokens, kept in the sandbox · %d tokens returned to you · %s]",
-		calls, humanBytes(u.ToolBytes), u.ToolTokens, u.ReturnedTokens, time.Duration(u.DurationMS*float64(time.Millisecond)).Round(time.Millisecond))
+		calls, humanBytes(u.ToolBytes), u.ToolTokens, u.ReturnedTokens, took)
 }
 
 // Run runs a snippet against the workspace's stubs and the Pool, records it in the ledger under
@@ -96,10 +91,10 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 			}
 			text += "[stderr]\n" + res.Stderr
 		}
-		out.Output, out.Truncated = truncateOutput(text, c.opts.OutputChars)
+		out.Output, _ = truncateOutput(text, c.opts.OutputChars)
 	}
 	if err != nil {
-		out.ErrText, _ = truncateOutput(errorText(err), maxErrorChars)
+		out.ErrText, _ = truncateOutput(err.Error(), maxErrorChars)
 	}
 	u.Time = start.UTC()
 	u.Tool = tool
@@ -119,6 +114,9 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 	return out, nil
 }
 
+// ErrServerUnavailable is wrapped by Run's error when a server the snippet uses cannot be reached.
+var ErrServerUnavailable = errors.New("server unavailable")
+
 // ensureUsedStubs waits (bounded by ServerWait) for the stubs of every server the snippet
 // appears to use that has none yet: a server still starting right after serve began, or one just
 // added to the config. A server that cannot provide them is reported by name.
@@ -132,7 +130,7 @@ func (c *Coordinator) ensureUsedStubs(ctx context.Context, code string) error {
 			continue
 		}
 		if _, err := c.stubs(ctx, s.Name); err != nil {
-			return fmt.Errorf("the snippet uses %s, whose stubs are not available: %w", pkg, err)
+			return fmt.Errorf("%w: the snippet uses %s, whose stubs are not available: %w", ErrServerUnavailable, pkg, err)
 		}
 	}
 	return nil

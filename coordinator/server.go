@@ -2,7 +2,6 @@ package coordinator
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
 	"github.com/mcp-coordinator/mcp-coordinator/downstream"
-	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
 // Version is reported to MCP clients.
@@ -312,14 +310,6 @@ func (c *Coordinator) executeCode(ctx context.Context, _ *mcp.CallToolRequest, i
 		body = "(the snippet printed nothing)\n"
 	}
 	return text(body + out.Footer()), nil, nil
-}
-
-func errorText(err error) string {
-	var se *sandbox.Error
-	if errors.As(err, &se) {
-		return se.Error()
-	}
-	return "error: " + err.Error()
 }
 
 func (c *Coordinator) usageStats(ctx context.Context, _ *mcp.CallToolRequest, _ noArgs) (*mcp.CallToolResult, any, error) {

@@ -89,8 +89,10 @@ func (c *Coordinator) applyConfig(ctx context.Context, cfg *downstream.Config) {
 	}
 }
 
-// writableBy returns a stdio server of cfg that is given (as an argument or an environment
-// value) a directory holding the config file, and that directory; or "", "".
+// writableBy returns a stdio server of cfg that is given (as an argument, the value of a
+// --flag=value argument, or an environment value) a directory holding the config file, and that
+// directory; or "", "". It cannot see a server that may write anywhere it likes (a shell server):
+// such a server can change the config whatever this check says.
 func writableBy(cfg *downstream.Config, configPath string) (server, dir string) {
 	abs, err := filepath.Abs(configPath)
 	if err != nil {
@@ -100,7 +102,13 @@ func writableBy(cfg *downstream.Config, configPath string) (server, dir string) 
 		if s.Type != downstream.TransportStdio {
 			continue
 		}
-		candidates := append([]string{}, s.Args...)
+		var candidates []string
+		for _, a := range s.Args {
+			candidates = append(candidates, a)
+			if _, v, ok := strings.Cut(a, "="); ok { // --root=/dir
+				candidates = append(candidates, v)
+			}
+		}
 		for _, v := range s.Env {
 			candidates = append(candidates, v)
 		}

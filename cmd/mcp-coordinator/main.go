@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +36,10 @@ import (
 func main() {
 	process.MaybeRunAsRunner() // returns unless this process was started as a sandbox runner
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal kills at once, even while shutting down
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -99,6 +104,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if cmd != "run" && fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "mcp-coordinator %s: unexpected argument %q (use --server NAME to pick servers)\n", cmd, fs.Arg(0))
 		return 2
 	}
 	if cmd == "stats" {
@@ -177,6 +186,9 @@ func runSnippet(ctx context.Context, c *coordinator.Coordinator, file string, ti
 	out, err := c.Run(ctx, "run", string(src), timeout)
 	if err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator run:", err)
+		if errors.Is(err, coordinator.ErrServerUnavailable) {
+			return 1
+		}
 		return 2
 	}
 	fmt.Fprint(stdout, out.Output)
@@ -197,7 +209,7 @@ func stats(workspace string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mcp-coordinator stats:", err)
 		return 2
 	}
-	st, err := coordinator.NewLedger(dir + string(os.PathSeparator) + "usage.jsonl").ReadStats()
+	st, err := coordinator.NewLedger(filepath.Join(dir, "usage.jsonl")).ReadStats()
 	if err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator stats:", err)
 		return 1
