@@ -396,6 +396,7 @@ func (p *Pool) acquire(ctx context.Context, name string, retry bool) (*server, *
 			s.mu.Unlock()
 			select {
 			case <-done:
+				retried = true // an attempt just ended under our eyes: if it failed, say so now
 				continue
 			case <-ctx.Done():
 				return nil, nil, errorf(KindCanceled, name, "", ctx.Err(), "waiting for server %q to start: %v", name, ctx.Err())
