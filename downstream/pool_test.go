@@ -460,3 +460,15 @@ func alive(pid int) bool {
 	i := strings.LastIndexByte(s, ')')
 	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
+
+// A start that fails while a caller waits for it is that caller's answer: it is not retried at
+// once (a server that hangs at initialize would otherwise cost two start timeouts).
+func TestFailedStartIsNotRetriedAtOnce(t *testing.T) {
+	p := newTestPool(t, []ServerConfig{fakeStdio("exit", "exit")}, nil)
+	if _, err := p.Tools(context.Background(), "exit"); err == nil {
+		t.Fatal("Tools of a server that exits at start succeeded")
+	}
+	if st := p.Status()[0]; st.Attempts != 1 {
+		t.Errorf("attempts = %d, want 1", st.Attempts)
+	}
+}
