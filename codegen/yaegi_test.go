@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -88,15 +87,7 @@ func newInterp(t *testing.T, pkg *Package, stdout *bytes.Buffer) *interp.Interpr
 	if err := i.Use(stdlib.Symbols); err != nil {
 		t.Fatal(err)
 	}
-	if err := i.Use(interp.Exports{"mcp_tools/mcp_tools": {
-		"Content": reflect.ValueOf((*mcp_tools.Content)(nil)),
-		"Call":    reflect.ValueOf(mcp_tools.Call),
-		"Text":    reflect.ValueOf(mcp_tools.Text),
-		"String":  reflect.ValueOf(mcp_tools.String),
-		"Int":     reflect.ValueOf(mcp_tools.Int),
-		"Float":   reflect.ValueOf(mcp_tools.Float),
-		"Bool":    reflect.ValueOf(mcp_tools.Bool),
-	}}); err != nil {
+	if err := i.Use(interp.Exports{"mcp_tools/mcp_tools": mcp_tools.Symbols()}); err != nil {
 		t.Fatal(err)
 	}
 	return i

@@ -41,20 +41,7 @@ func Exports() interp.Exports {
 				exports[key] = syms
 			}
 		}
-		exports[sandbox.RuntimePackage+"/"+sandbox.RuntimePackage] = map[string]reflect.Value{
-			"Content":        reflect.ValueOf((*mcp_tools.Content)(nil)),
-			"Result":         reflect.ValueOf((*mcp_tools.Result)(nil)),
-			"ToolError":      reflect.ValueOf((*mcp_tools.ToolError)(nil)),
-			"CallError":      reflect.ValueOf((*mcp_tools.CallError)(nil)),
-			"ErrToolFailed":  reflect.ValueOf(&mcp_tools.ErrToolFailed).Elem(),
-			"ErrNoTransport": reflect.ValueOf(&mcp_tools.ErrNoTransport).Elem(),
-			"Call":           reflect.ValueOf(mcp_tools.Call),
-			"Text":           reflect.ValueOf(mcp_tools.Text),
-			"String":         reflect.ValueOf(mcp_tools.String),
-			"Int":            reflect.ValueOf(mcp_tools.Int),
-			"Float":          reflect.ValueOf(mcp_tools.Float),
-			"Bool":           reflect.ValueOf(mcp_tools.Bool),
-		}
+		exports[sandbox.RuntimePackage+"/"+sandbox.RuntimePackage] = mcp_tools.Symbols()
 		exports[markerPath+"/line/line"] = map[string]reflect.Value{"L": reflect.ValueOf(&marker).Elem()}
 		// Stdlib MapTypes let fmt and others see interpreted values through their wrappers.
 		exports["."] = stdlib.Symbols["."]
