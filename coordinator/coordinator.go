@@ -227,8 +227,7 @@ func (c *Coordinator) Generate(ctx context.Context, servers []string, progress f
 	for _, s := range cfg.Servers {
 		known[s.Name] = true
 	}
-	all := len(servers) == 0
-	if all {
+	if len(servers) == 0 {
 		for _, s := range cfg.Servers {
 			servers = append(servers, s.Name)
 		}

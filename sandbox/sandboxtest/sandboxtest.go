@@ -157,7 +157,7 @@ type Tool%[1]dArgsOptions struct {
 
 // Tool%[1]dResult is the result of Tool%[1]d.
 type Tool%[1]dResult struct {
-	Content []mcp_tools.Content `+"`json:\"-\"`"+`
+	Blocks []mcp_tools.Content `+"`json:\"-\"`"+`
 	// Items are the items found.
 	Items []string `+"`json:\"items\"`"+`
 	// Count is the number of items.
@@ -165,7 +165,7 @@ type Tool%[1]dResult struct {
 }
 
 // Text returns the text content of the result.
-func (r *Tool%[1]dResult) Text() string { return mcp_tools.Text(r.Content) }
+func (r *Tool%[1]dResult) Text() string { return mcp_tools.Text(r.Blocks) }
 
 // Tool%[1]d does thing number %[1]d: it walks the path to the given depth, filters the entries by
 // tag and pattern, and returns what it found. This comment is as long as a real tool's.
@@ -175,7 +175,7 @@ func Tool%[1]d(args Tool%[1]dArgs) (*Tool%[1]dResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Content = res.Content
+	out.Blocks = res.Content
 	return out, nil
 }
 `, i, server)

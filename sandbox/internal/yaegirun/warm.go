@@ -71,10 +71,10 @@ type EchoArgs struct {
 }
 
 type EchoResult struct {
-	Content []mcp_tools.Content ` + "`json:\"-\"`" + `
+	Blocks []mcp_tools.Content ` + "`json:\"-\"`" + `
 }
 
-func (r *EchoResult) Text() string { return mcp_tools.Text(r.Content) }
+func (r *EchoResult) Text() string { return mcp_tools.Text(r.Blocks) }
 
 func Echo(args EchoArgs) (*EchoResult, error) {
 	out := &EchoResult{}
@@ -82,7 +82,7 @@ func Echo(args EchoArgs) (*EchoResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Content = res.Content
+	out.Blocks = res.Content
 	return out, nil
 }
 `},

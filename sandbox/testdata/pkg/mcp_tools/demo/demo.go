@@ -12,11 +12,11 @@ type EchoArgs struct {
 
 // EchoResult is the result of Echo.
 type EchoResult struct {
-	Content []mcp_tools.Content `json:"-"`
+	Blocks []mcp_tools.Content `json:"-"`
 }
 
 // Text returns the text content of the result.
-func (r *EchoResult) Text() string { return mcp_tools.Text(r.Content) }
+func (r *EchoResult) Text() string { return mcp_tools.Text(r.Blocks) }
 
 // Echo returns "Echo: " and the message.
 func Echo(args EchoArgs) (*EchoResult, error) {
@@ -25,7 +25,7 @@ func Echo(args EchoArgs) (*EchoResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Content = res.Content
+	out.Blocks = res.Content
 	return out, nil
 }
 
@@ -39,13 +39,13 @@ type AddArgs struct {
 
 // AddResult is the result of Add, with its structured content.
 type AddResult struct {
-	Content []mcp_tools.Content `json:"-"`
-	Sum     float64             `json:"sum"`
-	Label   string              `json:"label"`
+	Blocks []mcp_tools.Content `json:"-"`
+	Sum    float64             `json:"sum"`
+	Label  string              `json:"label"`
 }
 
 // Text returns the text content of the result.
-func (r *AddResult) Text() string { return mcp_tools.Text(r.Content) }
+func (r *AddResult) Text() string { return mcp_tools.Text(r.Blocks) }
 
 // Add adds a and b.
 func Add(args AddArgs) (*AddResult, error) {
@@ -54,7 +54,7 @@ func Add(args AddArgs) (*AddResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Content = res.Content
+	out.Blocks = res.Content
 	return out, nil
 }
 
@@ -65,7 +65,7 @@ type FailArgs struct {
 
 // FailResult is the result of Fail.
 type FailResult struct {
-	Content []mcp_tools.Content `json:"-"`
+	Blocks []mcp_tools.Content `json:"-"`
 }
 
 // Fail always reports a tool error with the reason.
@@ -75,7 +75,7 @@ func Fail(args FailArgs) (*FailResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Content = res.Content
+	out.Blocks = res.Content
 	return out, nil
 }
 
@@ -86,11 +86,11 @@ type BigArgs struct {
 
 // BigResult is the result of Big.
 type BigResult struct {
-	Content []mcp_tools.Content `json:"-"`
+	Blocks []mcp_tools.Content `json:"-"`
 }
 
 // Text returns the text content of the result.
-func (r *BigResult) Text() string { return mcp_tools.Text(r.Content) }
+func (r *BigResult) Text() string { return mcp_tools.Text(r.Blocks) }
 
 // Big returns a text of size bytes.
 func Big(args BigArgs) (*BigResult, error) {
@@ -99,7 +99,7 @@ func Big(args BigArgs) (*BigResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Content = res.Content
+	out.Blocks = res.Content
 	return out, nil
 }
 
@@ -110,7 +110,7 @@ type SleepArgs struct {
 
 // SleepResult is the result of Sleep.
 type SleepResult struct {
-	Content []mcp_tools.Content `json:"-"`
+	Blocks []mcp_tools.Content `json:"-"`
 }
 
 // Sleep waits ms milliseconds.
@@ -120,6 +120,6 @@ func Sleep(args SleepArgs) (*SleepResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Content = res.Content
+	out.Blocks = res.Content
 	return out, nil
 }
