@@ -195,6 +195,9 @@ func wrap(src string) (*wrapped, error) {
 			return &wrapped{inject: true, src: src}, nil
 		}
 		w.decls = append(w.decls, hoisted{line: line, text: cut(t.off, end(last))})
+		if toks[last].tok == token.EOF { // the snippet ended inside the declaration
+			break
+		}
 		i = last
 	}
 	w.src = string(blank)
