@@ -92,6 +92,10 @@ func New(opts Options) (*Coordinator, error) {
 	if opts.ServerWait <= 0 {
 		opts.ServerWait = 20 * time.Second
 	}
+	if pid := os.Getenv(downstream.SpawnedByEnv); pid != "" {
+		return nil, fmt.Errorf("this mcp-coordinator was started by another one (process %s, through an entry of its MCP config); "+
+			"it refuses to run, because each level would start the next: remove that entry from the config", pid)
+	}
 	path, err := downstream.FindConfig(opts.ConfigPath)
 	if err != nil {
 		return nil, err

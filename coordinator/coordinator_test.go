@@ -24,6 +24,9 @@ func TestMain(m *testing.M) {
 	if len(os.Args) == 2 && os.Args[1] == "growing-server" {
 		serveGrowing()
 	}
+	if len(os.Args) == 4 && os.Args[1] == "coordinator-serve" {
+		serveCoordinator(os.Args[2], os.Args[3])
+	}
 	os.Exit(m.Run())
 }
 

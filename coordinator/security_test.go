@@ -3,12 +3,19 @@ package coordinator
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcp-coordinator/mcp-coordinator/downstream"
 )
 
 // syncBuffer is a log sink safe for concurrent writes.
@@ -83,5 +90,53 @@ func TestHandlerPanicIsAToolError(t *testing.T) {
 	res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "ok"})
 	if err != nil || res.IsError {
 		t.Errorf("the server stopped serving after a panic: %v", err)
+	}
+}
+
+// serveCoordinator is what `mcp-coordinator serve` does, for tests that need a coordinator
+// started as a server process.
+func serveCoordinator(config, workspace string) {
+	c, err := New(Options{ConfigPath: config, Workspace: workspace, ConfigPoll: -1})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mcp-coordinator:", err)
+		os.Exit(2)
+	}
+	ctx := context.Background()
+	c.Start(ctx)
+	err = NewServer(c).Run(ctx, &mcp.StdioTransport{})
+	c.Close()
+	if err != nil {
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// An entry that starts the coordinator through a wrapper (sh -c) is not recognised by its
+// command, but the process it starts refuses to run: each level used to start the next.
+func TestSelfSpawnThroughAShellStops(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	dir := t.TempDir()
+	config := filepath.Join(dir, "mcp.json")
+	exe, _ := os.Executable()
+	line := fmt.Sprintf("%q coordinator-serve %q %q", exe, config, filepath.Join(dir, "ws-nested"))
+	data, _ := json.Marshal(map[string]any{"mcpServers": map[string]any{
+		"nested": map[string]any{"command": "sh", "args": []string{"-c", line}},
+	}})
+	if err := os.WriteFile(config, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws"), ConfigPoll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	c.StartPool(ctx)
+	c.pool.WaitAll(ctx)
+	st := c.pool.Status()
+	if len(st) != 1 || st[0].State != downstream.StateFailed || !strings.Contains(st[0].Err, "started by another one") {
+		t.Fatalf("nested coordinator: %+v", st)
 	}
 }

@@ -8,11 +8,18 @@ import (
 	"os"
 	"os/exec"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
+
+// SpawnedByEnv is set, to the Pool's process id, in the environment of every server process the
+// Pool starts, and so of everything those start in turn. A coordinator that finds it in its own
+// environment was started, however indirectly (sh -c, a renamed copy), by another one, and
+// refuses to run: otherwise each level would start the next.
+const SpawnedByEnv = "MCP_COORDINATOR_SPAWNED_BY"
 
 // terminateDelay is how long a stdio server gets to exit after its stdin is closed, and again
 // after SIGTERM, before it is killed. server-everything ignores a closed stdin, so this is
@@ -38,7 +45,7 @@ type process struct {
 // connection's context, derived from the Pool's, never a request's.
 func startProcess(ctx context.Context, sc ServerConfig) (*process, error) {
 	cmd := exec.Command(sc.Command, sc.Args...)
-	cmd.Env = mergeEnv(os.Environ(), sc.Env)
+	cmd.Env = append(mergeEnv(os.Environ(), sc.Env), SpawnedByEnv+"="+strconv.Itoa(os.Getpid()))
 	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, err
