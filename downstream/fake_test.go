@@ -33,6 +33,8 @@ func TestMain(m *testing.M) {
 
 func runFake(mode string) int {
 	switch mode {
+	case "raw":
+		return runRawFake()
 	case "exit":
 		fmt.Fprintln(os.Stderr, "fake: starting")
 		fmt.Fprintln(os.Stderr, "fatal: FAKE_TOKEN is not set")

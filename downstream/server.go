@@ -36,6 +36,10 @@ type server struct {
 	tools    []*mcp.Tool
 	toolsAt  time.Time
 	relistAt time.Time // when an unknown tool last caused a tools/list (see mayRelist)
+	// relisting is set while a listing after tools/list_changed runs; pending holds the
+	// connection of a notification that arrived meanwhile (see listChanged).
+	relisting bool
+	pending   *conn
 	info     *mcp.InitializeResult
 	attempts int
 	failures int // failures in a row, for the backoff
@@ -112,7 +116,7 @@ func (s *server) connect(first bool, done chan struct{}) {
 		close(c.ended) // Close has begun; it will close c through stop
 	}
 	if changed {
-		s.p.spawn(func() { s.toolsChanged(c) })
+		s.listChanged(c)
 	}
 	s.p.log.Info("MCP server ready", "server", s.cfg.Name, "tools", len(tools), "took", time.Since(start).Round(time.Millisecond))
 	if !first && !sameTools(prev, tools) {
@@ -173,7 +177,7 @@ func (s *server) dial() (*conn, []*mcp.Tool, *Error) {
 		// No roots, sampling or elicitation: a snippet cannot answer them (see the package doc).
 		Capabilities: &mcp.ClientCapabilities{},
 		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) {
-			s.p.spawn(func() { s.toolsChanged(c) })
+			s.listChanged(c)
 		},
 	})
 	sess, err := client.Connect(ctx, t, nil)
@@ -324,6 +328,48 @@ func (s *server) stop() {
 		c.close()
 	}
 	s.cancel() // aborts an attempt under way
+}
+
+// listChangedPace is the least time between two listings caused by tools/list_changed.
+const listChangedPace = time.Second
+
+// listChanged handles a notifications/tools/list_changed from c. Notifications coalesce: per
+// server at most one listing runs and one more waits, and listings start at most once per
+// listChangedPace, so a server that floods the notification costs one listing a second, not
+// a goroutine and a listing per notification.
+func (s *server) listChanged(c *conn) {
+	s.mu.Lock()
+	if s.relisting {
+		s.pending = c
+		s.mu.Unlock()
+		return
+	}
+	s.relisting = true
+	s.mu.Unlock()
+	ok := s.p.spawn(func() {
+		for {
+			s.toolsChanged(c)
+			pace := time.NewTimer(listChangedPace)
+			select {
+			case <-pace.C:
+			case <-s.ctx.Done():
+				pace.Stop()
+			}
+			s.mu.Lock()
+			c, s.pending = s.pending, nil
+			if c == nil || s.ctx.Err() != nil {
+				s.relisting = false
+				s.mu.Unlock()
+				return
+			}
+			s.mu.Unlock()
+		}
+	})
+	if !ok {
+		s.mu.Lock()
+		s.relisting = false
+		s.mu.Unlock()
+	}
 }
 
 func (s *server) toolsChanged(c *conn) {
