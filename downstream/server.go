@@ -40,11 +40,11 @@ type server struct {
 	// connection of a notification that arrived meanwhile (see listChanged).
 	relisting bool
 	pending   *conn
-	info     *mcp.InitializeResult
-	attempts int
-	failures int // failures in a row, for the backoff
-	retryAt  time.Time
-	removed  bool
+	info      *mcp.InitializeResult
+	attempts  int
+	failures  int // failures in a row, for the backoff
+	retryAt   time.Time
+	removed   bool
 }
 
 // conn is one connection (one session; for stdio, one process).
