@@ -214,8 +214,8 @@ func (m *meter) CallTool(ctx context.Context, server, tool string, args json.Raw
 	return res, err
 }
 
-// usage stops token counting (later calls are still counted, without tokens) and returns the
-// totals.
+// usage stops token counting and returns the totals so far. Calls that end later (a call still
+// queued when its run timed out) are counted in the meter only, never in the returned entry.
 func (m *meter) usage() LedgerEntry {
 	m.qmu.Lock()
 	if !m.closed {
@@ -226,7 +226,7 @@ func (m *meter) usage() LedgerEntry {
 	<-m.done
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e := LedgerEntry{PerServer: m.per}
+	e := LedgerEntry{PerServer: maps.Clone(m.per)}
 	for _, u := range m.per {
 		e.Calls += u.Calls
 		e.ToolBytes += u.ToolBytes
