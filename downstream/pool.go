@@ -35,6 +35,10 @@ type PoolOptions struct {
 	// [Pool.Status]. Calls for one server do not overlap; they run on a Pool goroutine, should
 	// return promptly, and may call [Pool.Status] and [Pool.Tools] but no other Pool method.
 	OnToolsChanged func(server string, tools []*mcp.Tool)
+	// MaxMessageBytes bounds one message from a server (a tool result, a tools listing), on
+	// every transport, before it is kept in memory. A larger answer fails only its own request,
+	// with an error that says so. Zero means DefaultMaxMessageBytes (64 MiB).
+	MaxMessageBytes int
 	// ClientName and ClientVersion are sent to the servers in initialize. Empty means
 	// "mcp-coordinator" and the module version of the running binary ("devel" when unknown).
 	ClientName, ClientVersion string
@@ -140,6 +144,9 @@ func NewPool(servers []ServerConfig, opts *PoolOptions) *Pool {
 		o.StartTimeout = DefaultStartTimeout
 	}
 	o.CallTimeout = max(o.CallTimeout, 0)
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = DefaultMaxMessageBytes
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

@@ -160,8 +160,11 @@ type procWriter struct{ p *process }
 func (w procWriter) Write(b []byte) (int, error) { return w.p.stdin.Write(b) }
 func (w procWriter) Close() error                { return w.p.shutdown() }
 
-func (p *process) transport() mcp.Transport {
-	return &mcp.IOTransport{Reader: p.stdout, Writer: procWriter{p}}
+// transport returns the session's transport over the process's pipes, reading through g.
+func (p *process) transport(g *frameGuard) mcp.Transport {
+	// The guard bounds each line; the transport's own bound (which would end the session) is
+	// never reached.
+	return &mcp.IOTransport{Reader: g, Writer: procWriter{p}, MaxLineLength: g.max + 1<<10}
 }
 
 // headerTransport adds the configured headers to every request.

@@ -51,6 +51,7 @@ type server struct {
 type conn struct {
 	sess    *mcp.ClientSession
 	proc    *process        // stdio only
+	frames  *frameGuard     // stdio only: what the session reads of the process's stdout
 	http    *http.Transport // http and sse only
 	started time.Time
 
@@ -167,7 +168,8 @@ func (s *server) dial() (*conn, []*mcp.Tool, *Error) {
 		}
 		c.proc = proc
 		p.recordPID(proc.pid())
-		t = proc.transport()
+		c.frames = newFrameGuard(proc.stdout, p.opts.MaxMessageBytes, p.log.With("server", s.cfg.Name))
+		t = proc.transport(c.frames)
 	default:
 		t, c.http = httpTransport(s.cfg)
 	}
@@ -236,6 +238,7 @@ func (c *conn) procDetail() string {
 	if st := c.proc.exitStatus(); st != "" {
 		fmt.Fprintf(&b, " (%s)", st)
 	}
+	b.WriteString(c.frames.detail())
 	if tail := c.proc.stderr.Tail(5, 500); tail != "" {
 		fmt.Fprintf(&b, "; stderr: %s", tail)
 	}
