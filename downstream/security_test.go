@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
