@@ -111,8 +111,7 @@ func (g *frameGuard) reject(sc *idScanner, what, text string) {
 	if !ok {
 		return
 	}
-	msg, _ := json.Marshal("the server wrote " + what + " to stdout as its answer; it was dropped")
-	g.out = fmt.Appendf(nil, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32603,"message":%s}}`+"\n", id, msg)
+	g.out = append(errorResponse(id, what), '\n')
 }
 
 func (g *frameGuard) note(what, text string) {
@@ -246,11 +245,16 @@ func (s *idScanner) endValue() {
 	s.inValue = false
 }
 
-// responseID returns the id of a response: a top-level id that is a number or a string, and no
-// method.
+// responseID returns the id of a response: a valid id (see validID) and no method.
 func (s *idScanner) responseID() ([]byte, bool) {
-	if s.method || len(s.id) == 0 || !json.Valid(s.id) || (s.id[0] != '"' && s.id[0] != '-' && (s.id[0] < '0' || s.id[0] > '9')) {
-		return nil, false
+	id := s.validID()
+	return id, id != nil && !s.method
+}
+
+// validID returns the top-level id if it is a number or a string, else nil.
+func (s *idScanner) validID() []byte {
+	if len(s.id) == 0 || !json.Valid(s.id) || (s.id[0] != '"' && s.id[0] != '-' && (s.id[0] < '0' || s.id[0] > '9')) {
+		return nil
 	}
-	return s.id, true
+	return s.id
 }

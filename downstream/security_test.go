@@ -1,9 +1,13 @@
 package downstream
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"strings"
@@ -153,4 +157,114 @@ func TestIDScanner(t *testing.T) {
 			t.Errorf("%s: id %q, want %q", tt.in, id, tt.want)
 		}
 	}
+}
+
+// rawHTTP is a hand-written Streamable HTTP MCP server whose answers to tools/list and to
+// tools/call "big" are streamed, never held in its memory: a listing with a description of
+// listBytes, a call result of bigBytes, as JSON or as one server-sent event.
+func rawHTTP(t *testing.T, listBytes, bigBytes int, sse bool) *httptest.Server {
+	t.Helper()
+	stream := func(w http.ResponseWriter, id json.RawMessage, prefix, suffix string, n int) {
+		if sse {
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, "event: message\ndata: ")
+		} else {
+			w.Header().Set("Content-Type", "application/json")
+		}
+		io.WriteString(w, prefix)
+		chunk := bytes.Repeat([]byte("x"), 1<<20)
+		for n > 0 {
+			k := min(n, len(chunk))
+			if _, err := w.Write(chunk[:k]); err != nil {
+				return // the client gave up reading
+			}
+			n -= k
+		}
+		fmt.Fprintf(w, `%s,"jsonrpc":"2.0","id":%s}`, suffix, id)
+		if sse {
+			io.WriteString(w, "\n\n")
+		}
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		var msg struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+			Params struct {
+				ProtocolVersion string `json:"protocolVersion"`
+				Name            string `json:"name"`
+			} `json:"params"`
+		}
+		json.NewDecoder(r.Body).Decode(&msg)
+		if msg.ID == nil {
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		w.Header().Set("Mcp-Session-Id", "s1")
+		switch {
+		case msg.Method == "initialize":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"protocolVersion":%q,"capabilities":{"tools":{}},"serverInfo":{"name":"raw","version":"1"}}}`, msg.ID, msg.Params.ProtocolVersion)
+		case msg.Method == "tools/list":
+			stream(w, msg.ID, `{"result":{"tools":[{"name":"small","inputSchema":{"type":"object"}},{"name":"big","inputSchema":{"type":"object"},"description":"`, `"}]}`, listBytes)
+		case msg.Method == "tools/call" && msg.Params.Name == "big":
+			stream(w, msg.ID, `{"result":{"content":[{"type":"text","text":"`, `"}]}}`, bigBytes)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"text","text":"ok"}]}}`, msg.ID)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// allocated returns the bytes allocated so far by this process.
+func allocated() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.TotalAlloc
+}
+
+// An HTTP server's answer was read whole before any check: a 1 GiB body took the coordinator to
+// 4.8 GB. Now every answer is bounded as it is read, and an oversized one fails only its call.
+func TestHTTPAnswersAreBounded(t *testing.T) {
+	const limit = 1 << 20
+	for _, sse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("sse=%v", sse), func(t *testing.T) {
+			srv := rawHTTP(t, 10, 200<<20, sse)
+			p := newTestPool(t, []ServerConfig{{Name: "raw", Type: TransportHTTP, URL: srv.URL}}, &PoolOptions{MaxMessageBytes: limit})
+			if err := p.Wait(context.Background(), "raw"); err != nil {
+				t.Fatal(err)
+			}
+			before := allocated()
+			_, err := p.CallTool(context.Background(), "raw", "big", json.RawMessage(`{}`))
+			grew := allocated() - before
+			t.Logf("%v", err)
+			if err == nil || !strings.Contains(err.Error(), "above the 1048576-byte limit") {
+				t.Errorf("a 200 MiB answer: %v, want an error about the limit", err)
+			}
+			if grew > 40<<20 {
+				t.Errorf("a 200 MiB answer allocated %d MiB", grew>>20)
+			}
+			if got := rawCall(t, p, "small", `{}`); got != "ok" {
+				t.Errorf("after the big answer: %q", got)
+			}
+		})
+	}
+	t.Run("listing", func(t *testing.T) {
+		srv := rawHTTP(t, 300<<20, 10, false)
+		p := newTestPool(t, []ServerConfig{{Name: "raw", Type: TransportHTTP, URL: srv.URL}}, &PoolOptions{MaxMessageBytes: limit})
+		before := allocated()
+		err := p.Wait(context.Background(), "raw")
+		t.Logf("%v", err)
+		if grew := allocated() - before; grew > 40<<20 {
+			t.Errorf("a 300 MB listing allocated %d MiB", grew>>20)
+		}
+		if err == nil || !strings.Contains(err.Error(), "tools/list failed") || !strings.Contains(err.Error(), "limit") {
+			t.Errorf("a 300 MB listing: %v, want a failed listing that names the limit", err)
+		}
+	})
 }

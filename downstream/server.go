@@ -171,7 +171,7 @@ func (s *server) dial() (*conn, []*mcp.Tool, *Error) {
 		c.frames = newFrameGuard(proc.stdout, p.opts.MaxMessageBytes, p.log.With("server", s.cfg.Name))
 		t = proc.transport(c.frames)
 	default:
-		t, c.http = httpTransport(s.cfg)
+		t, c.http = httpTransport(s.cfg, p.opts.MaxMessageBytes, p.log.With("server", s.cfg.Name))
 	}
 
 	phase = "initialize"
