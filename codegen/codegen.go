@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dave/jennifer/jen"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -239,6 +240,46 @@ func (c canonTool) description() string {
 	return t
 }
 
+// Limits on what one tool may put into a generated package (and its tools.json snapshot): a
+// server's listing is untrusted, and a 300 MB description must not become a 300 MB stub.
+const (
+	// MaxDescriptionBytes bounds a tool's description and title; a longer one is cut, with a note.
+	MaxDescriptionBytes = 16 << 10
+	// MaxSchemaBytes bounds a tool's input and output schema (as JSON); a larger one is replaced
+	// by an untyped object, with a note in the description.
+	MaxSchemaBytes = 256 << 10
+)
+
+// capTool applies MaxDescriptionBytes and MaxSchemaBytes to a decoded tool.
+func capTool(m map[string]any) {
+	var notes []string
+	for _, key := range []string{"inputSchema", "outputSchema"} {
+		v, ok := m[key]
+		if !ok {
+			continue
+		}
+		if b, err := json.Marshal(v); err == nil && len(b) > MaxSchemaBytes {
+			m[key] = map[string]any{"type": "object"}
+			notes = append(notes, fmt.Sprintf("[%s of %d bytes dropped, above the %d-byte limit: untyped]", key, len(b), MaxSchemaBytes))
+		}
+	}
+	for _, key := range []string{"description", "title"} {
+		d, ok := m[key].(string)
+		if !ok || len(d) <= MaxDescriptionBytes {
+			continue
+		}
+		cut := MaxDescriptionBytes
+		for cut > 0 && !utf8.RuneStart(d[cut]) {
+			cut--
+		}
+		m[key] = d[:cut] + fmt.Sprintf("… [%s cut: %d bytes, above the %d-byte limit]", key, len(d), MaxDescriptionBytes)
+	}
+	if len(notes) > 0 {
+		d, _ := m["description"].(string)
+		m["description"] = strings.TrimSpace(d + "\n\n" + strings.Join(notes, "\n"))
+	}
+}
+
 // canonicalize marshals each tool, decodes it (numbers as json.Number) and sorts by name.
 func canonicalize(tools []*mcp.Tool) ([]canonTool, error) {
 	out := make([]canonTool, 0, len(tools))
@@ -255,6 +296,7 @@ func canonicalize(tools []*mcp.Tool) ([]canonTool, error) {
 			return nil, fmt.Errorf("codegen: tool %q: %w", t.Name, err)
 		}
 		m, _ := v.(map[string]any)
+		capTool(m)
 		name, _ := m["name"].(string)
 		raw, err := json.Marshal(m) // sorted keys: a stable tie-breaker for duplicate names
 		if err != nil {
