@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -185,16 +186,18 @@ func (t *headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r)
 }
 
-// httpTransport builds the client transport of an http or sse server. The returned
-// *http.Transport is closed with the connection.
-func httpTransport(sc ServerConfig) (mcp.Transport, *http.Transport) {
+// httpTransport builds the client transport of an http or sse server, its answers bounded by
+// max bytes (see limitTransport). The returned *http.Transport is closed with the connection.
+func httpTransport(sc ServerConfig, max int, log *slog.Logger) (mcp.Transport, *http.Transport) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
-	client := &http.Client{Transport: base}
+	client := &http.Client{Transport: &limitTransport{base: base, max: max, log: log}}
 	if len(sc.Headers) > 0 {
-		client.Transport = &headerTransport{base: base, headers: sc.Headers}
+		client.Transport = &headerTransport{base: client.Transport, headers: sc.Headers}
 	}
+	// The guard bounds each event; the transport's own bound (which would end the session) is
+	// never reached.
 	if sc.Type == TransportSSE {
-		return &mcp.SSEClientTransport{Endpoint: sc.URL, HTTPClient: client}, base
+		return &mcp.SSEClientTransport{Endpoint: sc.URL, HTTPClient: client, MaxEventSize: max + 1<<10}, base
 	}
-	return &mcp.StreamableClientTransport{Endpoint: sc.URL, HTTPClient: client}, base
+	return &mcp.StreamableClientTransport{Endpoint: sc.URL, HTTPClient: client, MaxEventSize: max + 1<<10}, base
 }
