@@ -118,17 +118,21 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 var ErrServerUnavailable = errors.New("server unavailable")
 
 // ensureUsedStubs waits (bounded by ServerWait) for the stubs of every server the snippet
-// appears to use that has none yet: a server still starting right after serve began, or one just
-// added to the config. A server that cannot provide them is reported by name.
+// appears to use that has none on disk: a server still starting right after serve began, one
+// just added to the config, or one whose package another coordinator sharing the workspace
+// removed. A server that cannot provide them is reported by name.
 func (c *Coordinator) ensureUsedStubs(ctx context.Context, code string) error {
 	for _, s := range c.Config().Servers {
-		if _, ok := c.ws.Entry(s.Name); ok {
-			continue
-		}
 		pkg := c.ws.PackageFor(s.Name)
 		if !strings.Contains(code, `"mcp_tools/`+pkg+`"`) && !usesIdent(code, pkg) {
 			continue
 		}
+		if c.ws.Present(s.Name) {
+			continue
+		}
+		c.mu.Lock()
+		delete(c.pkgs, s.Name) // its files are gone: generate them again
+		c.mu.Unlock()
 		if _, err := c.stubs(ctx, s.Name); err != nil {
 			return fmt.Errorf("%w: the snippet uses %s, whose stubs are not available: %w", ErrServerUnavailable, pkg, err)
 		}

@@ -165,3 +165,31 @@ func TestMeterUsageIsASnapshot(t *testing.T) {
 		t.Errorf("the usage of a finished run changed: %d, then %+v", calls, u)
 	}
 }
+
+// Another coordinator sharing the workspace removed a server from its own config, and so that
+// server's package, which this one still uses: this one failed with "no stub package" and never
+// regenerated, its manifest saying it was current. Now it regenerates before the run.
+func TestVanishedStubsAreRegenerated(t *testing.T) {
+	f := newFixture(t, Options{}, "inventory")
+	code := `p, err := inventory.ListProducts(inventory.ListProductsArgs{Category: mcp_tools.String("tools")}); fmt.Println(len(p.Products), err)`
+	if out, isErr := f.call(t, "execute_code", map[string]any{"code": code}); isErr || !strings.HasPrefix(out, "80 <nil>") {
+		t.Fatalf("first run: %s", out)
+	}
+	other, err := OpenWorkspace(f.c.Workspace())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Remove([]string{"inventory"}); err != nil {
+		t.Fatal(err)
+	}
+	if out, isErr := f.call(t, "execute_code", map[string]any{"code": code}); isErr || !strings.HasPrefix(out, "80 <nil>") {
+		t.Errorf("after another process removed the stubs: %s", out)
+	}
+	if _, ok := other.Entry("inventory"); ok {
+		t.Fatal("the other workspace still has the entry")
+	}
+	again, _ := OpenWorkspace(f.c.Workspace())
+	if _, ok := again.Entry("inventory"); !ok {
+		t.Error("the manifest on disk lacks inventory after the regeneration")
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/flock"
 	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
@@ -124,6 +125,17 @@ func (w *Workspace) Entry(server string) (ManifestEntry, bool) {
 	return e, ok
 }
 
+// Present reports whether server's package is generated and its source is on disk (another
+// process sharing the workspace may have removed it).
+func (w *Workspace) Present(server string) bool {
+	e, ok := w.Entry(server)
+	if !ok {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(w.toolsDir(), e.Package, e.Package+".go"))
+	return err == nil
+}
+
 // PackageFor returns the package name that server's stubs use (or will use): codegen's name,
 // suffixed with _2, _3 when another server or an allowed standard package already holds it.
 func (w *Workspace) PackageFor(server string) string {
@@ -150,7 +162,7 @@ func (w *Workspace) packageForLocked(server string) string {
 	if e, ok := w.manifest[server]; ok {
 		return e.Package
 	}
-	if name, ok := w.reserved[server]; ok {
+	if name, ok := w.reserved[server]; ok && !w.heldByOther(server, name) {
 		return name
 	}
 	base := codegen.PackageName(server)
@@ -166,7 +178,7 @@ func (w *Workspace) packageForLocked(server string) string {
 		}
 	}
 	for s, name := range w.reserved {
-		if s != server {
+		if s != server && !w.heldByOther(s, name) {
 			taken[name] = true
 		}
 	}
@@ -175,6 +187,17 @@ func (w *Workspace) packageForLocked(server string) string {
 		name = fmt.Sprintf("%s_%d", base, i)
 	}
 	return name
+}
+
+// heldByOther reports whether the manifest gives package name to a server other than server
+// (another process sharing the workspace wrote it since name was reserved).
+func (w *Workspace) heldByOther(server, name string) bool {
+	for s, e := range w.manifest {
+		if s != server && e.Package == name {
+			return true
+		}
+	}
+	return false
 }
 
 // WriteResult says what Write did.
@@ -198,6 +221,11 @@ func (r WriteResult) String() string {
 func (w *Workspace) Write(server string, pkg *codegen.Package) (WriteResult, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	unlock, err := w.lockShared()
+	if err != nil {
+		return Unchanged, err
+	}
+	defer unlock()
 	name, generated := w.packageForLocked(server), pkg.Name
 	pkg.Name = name
 	dir := filepath.Join(w.toolsDir(), name)
@@ -232,6 +260,11 @@ func (w *Workspace) Write(server string, pkg *codegen.Package) (WriteResult, err
 func (w *Workspace) Remove(servers []string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	unlock, err := w.lockShared()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	var gone []string
 	for _, server := range servers {
 		e, ok := w.manifest[server]
@@ -253,8 +286,26 @@ func (w *Workspace) Remove(servers []string) error {
 	})
 }
 
+// lockShared takes the workspace's cross-process lock (other coordinators may share the
+// workspace) and reloads the manifest as they left it; w.mu is held. Every change to the
+// manifest or to a package directory happens under it.
+func (w *Workspace) lockShared() (unlock func(), err error) {
+	l, err := flock.Lock(filepath.Join(w.toolsDir(), ".lock"))
+	if err != nil {
+		return nil, fmt.Errorf("workspace: %w", err)
+	}
+	m, err := w.readManifest()
+	if err != nil {
+		l.Unlock()
+		return nil, err
+	}
+	w.manifest = m
+	return func() { l.Unlock() }, nil
+}
+
 // updateManifestLocked applies change to the manifest as it is on disk now (another process may
-// share the workspace and have written entries of its own), saves it and keeps it.
+// share the workspace and have written entries of its own), saves it and keeps it. The
+// cross-process lock is held.
 func (w *Workspace) updateManifestLocked(change func(map[string]ManifestEntry)) error {
 	m, err := w.readManifest()
 	if err != nil {

@@ -2,10 +2,13 @@ package coordinator
 
 import (
 	"encoding/json"
+	"fmt"
 	"go/parser"
 	"go/token"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -103,5 +106,49 @@ func TestWorkspaceReserve(t *testing.T) {
 	w.Write("my_server", p)
 	if p.Name != "my_server_2" || w.PackageFor("my-server") != "my_server" {
 		t.Errorf("my_server got %s, my-server %s; want my_server_2 and my_server", p.Name, w.PackageFor("my-server"))
+	}
+}
+
+// Concurrent generate runs in two processes kept only 15 to 27 of 30 manifest entries (a
+// read-modify-write without a cross-process lock), and two keys that map to one package name in
+// two processes overwrote each other's directory.
+func TestWorkspaceSharedConcurrently(t *testing.T) {
+	dir := t.TempDir()
+	a, _ := OpenWorkspace(dir)
+	b, _ := OpenWorkspace(dir)
+	tools := []*mcp.Tool{{Name: "greet", InputSchema: map[string]any{"type": "object"}}}
+	var wg sync.WaitGroup
+	for i := range 15 {
+		for _, w := range []struct {
+			ws     *Workspace
+			server string
+		}{{a, fmt.Sprintf("a%d", i)}, {b, fmt.Sprintf("b%d", i)}} {
+			wg.Go(func() {
+				pkg, err := codegen.Generate(w.server, tools)
+				if err == nil {
+					_, err = w.ws.Write(w.server, pkg)
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	}
+	var pa, pb *codegen.Package
+	wg.Go(func() { pa, _ = codegen.Generate("my-server", tools); a.Write("my-server", pa) })
+	wg.Go(func() { pb, _ = codegen.Generate("my_server", tools); b.Write("my_server", pb) })
+	wg.Wait()
+	c, _ := OpenWorkspace(dir)
+	if got := len(c.manifest); got != 32 {
+		t.Errorf("the manifest holds %d entries, want 32", got)
+	}
+	if pa.Name == pb.Name {
+		t.Fatalf("my-server and my_server both got package %s", pa.Name)
+	}
+	for server, name := range map[string]string{"my-server": pa.Name, "my_server": pb.Name} {
+		src, err := os.ReadFile(filepath.Join(dir, "mcp_tools", name, name+".go"))
+		if e, _ := c.Entry(server); err != nil || e.Package != name || !strings.Contains(string(src), "package "+name+"\n") {
+			t.Errorf("%s: manifest %+v, package %s: %v", server, e, name, err)
+		}
 	}
 }
