@@ -65,6 +65,10 @@ type Coordinator struct {
 	genErrs map[string]string           // server -> last generation failure
 	// configNote says why the last config change was not fully applied, or is empty.
 	configNote string
+	// pending is a config change waiting for a person's approval, or nil.
+	pending *pendingConfig
+	// life is the context of Start: background work started later (by an approval) runs under it.
+	life context.Context
 
 	bg        sync.WaitGroup // background generation, waited for by Close
 	stop      context.CancelFunc
@@ -174,6 +178,9 @@ func (c *Coordinator) Start(ctx context.Context) {
 // returns the context that Close cancels. Without it, a server starts on first use.
 func (c *Coordinator) StartPool(ctx context.Context) context.Context {
 	ctx, c.stop = context.WithCancel(ctx)
+	c.mu.Lock()
+	c.life = ctx
+	c.mu.Unlock()
 	c.pool.Start(ctx)
 	return ctx
 }

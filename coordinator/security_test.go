@@ -9,13 +9,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/downstream"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/testenv"
 )
 
 // syncBuffer is a log sink safe for concurrent writes.
@@ -57,14 +60,14 @@ func TestHandlerPanicIsAToolError(t *testing.T) {
 	var logs syncBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	s := mcp.NewServer(&mcp.Implementation{Name: "t"}, nil)
-	addTool(s, log, &mcp.Tool{Name: "boom"}, func(context.Context, *mcp.CallToolRequest, noArgs) (*mcp.CallToolResult, any, error) {
+	mcp.AddTool(s, &mcp.Tool{Name: "boom"}, guard(log, "boom", func(context.Context, *mcp.CallToolRequest, noArgs) (*mcp.CallToolResult, any, error) {
 		var m map[string]int
 		m["x"] = 1 // nil map write
 		return nil, nil, nil
-	})
-	addTool(s, log, &mcp.Tool{Name: "ok"}, func(context.Context, *mcp.CallToolRequest, noArgs) (*mcp.CallToolResult, any, error) {
+	}))
+	mcp.AddTool(s, &mcp.Tool{Name: "ok"}, guard(log, "ok", func(context.Context, *mcp.CallToolRequest, noArgs) (*mcp.CallToolResult, any, error) {
 		return text("fine"), nil, nil
-	})
+	}))
 	ctx := context.Background()
 	ct, st := mcp.NewInMemoryTransports()
 	ss, err := s.Connect(ctx, st, nil)
@@ -191,5 +194,140 @@ func TestVanishedStubsAreRegenerated(t *testing.T) {
 	again, _ := OpenWorkspace(f.c.Workspace())
 	if _, ok := again.Entry("inventory"); !ok {
 		t.Error("the manifest on disk lacks inventory after the regeneration")
+	}
+}
+
+// A config change that adds or changes a server takes effect only with a person's approval,
+// asked through elicitation; without it (no support, declined) only removals apply. Anything
+// that can write the config (a snippet through a filesystem server, whatever the paths) could
+// otherwise run a command on the host.
+func TestConfigChangeNeedsApproval(t *testing.T) {
+	tests := []struct {
+		name     string
+		answer   string // "" for a client without elicitation
+		started  bool
+		wantNote string
+	}{
+		{"no elicitation", "", false, "config change waiting: new or changed servers (growing) start only with your approval"},
+		{"declined", "decline", false, "config change declined: new or changed servers (growing) start only after a restart"},
+		{"accepted but unticked", "accept-false", false, "config change declined"},
+		{"accepted", "accept", true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			asked := make(chan string, 4)
+			var client *mcp.ClientOptions
+			if tt.answer != "" {
+				client = &mcp.ClientOptions{ElicitationHandler: func(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+					asked <- req.Params.Message
+					switch tt.answer {
+					case "accept":
+						return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"start": true}}, nil
+					case "accept-false":
+						return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"start": false}}, nil
+					}
+					return &mcp.ElicitResult{Action: "decline"}, nil
+				}}
+			}
+			f := newFixtureClient(t, Options{ConfigPoll: -1}, client, "inventory", "orders")
+			f.c.pool.WaitAll(context.Background())
+			writeConfig(t, f.config, "inventory", "growing") // drops orders, adds growing
+			cfg, err := downstream.LoadConfig(f.config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.c.applyConfig(context.Background(), cfg)
+			out, _ := f.call(t, "list_servers", nil)
+			if strings.Contains(out, "orders:") {
+				t.Errorf("the removal did not apply:\n%s", out)
+			}
+			if got := strings.Contains(out, "growing:"); got != tt.started {
+				t.Errorf("growing started = %v, want %v:\n%s", got, tt.started, out)
+			}
+			if tt.wantNote != "" && !strings.Contains(out, tt.wantNote) {
+				t.Errorf("list_servers lacks the note %q:\n%s", tt.wantNote, out)
+			}
+			if tt.answer == "" {
+				return
+			}
+			select {
+			case msg := <-asked:
+				exe, _ := os.Executable()
+				if !strings.Contains(msg, "growing: runs "+strconv.Quote(exe)+` "growing-server"`) || strings.Contains(msg, "inventory") {
+					t.Errorf("the question does not show exactly what would run:\n%s", msg)
+				}
+			default:
+				t.Error("no approval was asked")
+			}
+			f.call(t, "list_servers", nil)
+			select {
+			case msg := <-asked:
+				t.Errorf("asked a second time:\n%s", msg)
+			default:
+			}
+		})
+	}
+}
+
+// The breaks as found: a snippet rewrote the config through a real filesystem server, and the
+// coordinator started the server it added, which created a file PWNED. The old guard compared
+// unresolved paths and missed a config reached through a symlink and a root given as ~/proj.
+func TestSnippetCannotStartAServerThroughTheConfig(t *testing.T) {
+	fsBin := testenv.NodeBin(t, "mcp-server-filesystem")
+	for _, tt := range []string{"symlinked config", "root given as ~/proj"} {
+		t.Run(tt, func(t *testing.T) {
+			dir := t.TempDir()
+			real := filepath.Join(dir, "proj")
+			os.MkdirAll(real, 0o755)
+			config := filepath.Join(real, "mcp.json")
+			fsServer := map[string]any{"command": fsBin, "args": []string{real}}
+			watched := filepath.Join(dir, "link.json")
+			if tt == "root given as ~/proj" {
+				fsServer = map[string]any{"command": fsBin, "args": []string{"~/proj"}, "env": map[string]string{"HOME": dir}}
+				watched = config
+			} else if err := os.Symlink(config, watched); err != nil {
+				t.Skip("no symlinks here:", err)
+			}
+			write := func(servers map[string]any) string {
+				data, _ := json.Marshal(map[string]any{"mcpServers": servers})
+				return string(data)
+			}
+			os.WriteFile(config, []byte(write(map[string]any{"filesystem": fsServer})), 0o644)
+			c, err := New(Options{ConfigPath: watched, Workspace: filepath.Join(dir, "ws"), ConfigPoll: 50 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			ctx := context.Background()
+			c.Start(ctx)
+			pwned := filepath.Join(dir, "PWNED")
+			evil := write(map[string]any{"filesystem": fsServer, "pwn": map[string]any{"command": "sh", "args": []string{"-c", "touch " + pwned}}})
+			code := fmt.Sprintf("_, err := filesystem.WriteFile(filesystem.WriteFileArgs{Path: %q, Content: %q})\nfmt.Println(err)", config, evil)
+			out, err := c.Run(ctx, "execute_code", code, 0)
+			if err != nil || out.Err != nil || !strings.HasPrefix(out.Output, "<nil>") {
+				t.Fatalf("the snippet could not write the config: %v %+v", err, out)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				res, _, _ := c.listServers(ctx, nil, noArgs{})
+				text := res.Content[0].(*mcp.TextContent).Text
+				if strings.Contains(text, "config change waiting: new or changed servers (pwn)") {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the change was not noticed:\n%s", text)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			time.Sleep(300 * time.Millisecond)
+			if _, err := os.Stat(pwned); err == nil {
+				t.Fatal("the snippet started a host command: PWNED exists")
+			}
+			for _, st := range c.pool.Status() {
+				if st.Name == "pwn" {
+					t.Errorf("pwn is in the pool: %s", st.State)
+				}
+			}
+		})
 	}
 }

@@ -36,35 +36,40 @@ func NewServer(c *Coordinator) *mcp.Server {
 		Instructions: Instructions,
 	})
 	ro := &mcp.ToolAnnotations{ReadOnlyHint: true}
-	addTool(s, c.log, &mcp.Tool{Name: "list_servers", Annotations: ro,
+	addTool(s, c, &mcp.Tool{Name: "list_servers", Annotations: ro,
 		Description: "List the MCP servers behind this coordinator: state, tool count, Go import path, when stubs were generated."},
 		c.listServers)
-	addTool(s, c.log, &mcp.Tool{Name: "list_tools", Annotations: ro,
+	addTool(s, c, &mcp.Tool{Name: "list_tools", Annotations: ro,
 		Description: "List one server's tools, one line each: Go signature and summary."},
 		c.listTools)
-	addTool(s, c.log, &mcp.Tool{Name: "search_tools", Annotations: ro,
+	addTool(s, c, &mcp.Tool{Name: "search_tools", Annotations: ro,
 		Description: "Search all servers' tools by name, description and parameter names; best matches first."},
 		c.searchTools)
-	addTool(s, c.log, &mcp.Tool{Name: "get_tool", Annotations: ro,
+	addTool(s, c, &mcp.Tool{Name: "get_tool", Annotations: ro,
 		Description: "Show one tool's Go declaration: the function, its argument and result types with field comments."},
 		c.getTool)
-	addTool(s, c.log, &mcp.Tool{Name: "generate_tools",
+	addTool(s, c, &mcp.Tool{Name: "generate_tools",
 		Description: "Re-read servers' tool lists and regenerate their Go packages; says what changed. Rarely needed: stubs follow changes by themselves."},
 		c.generateTools)
-	addTool(s, c.log, &mcp.Tool{Name: "execute_code",
+	addTool(s, c, &mcp.Tool{Name: "execute_code",
 		Description: "Run a Go snippet in the sandbox. Returns what it printed and a footer with tool calls made and tokens kept out of your context. Errors give kind, line and hint."},
 		c.executeCode)
-	addTool(s, c.log, &mcp.Tool{Name: "usage_stats", Annotations: ro,
+	addTool(s, c, &mcp.Tool{Name: "usage_stats", Annotations: ro,
 		Description: "Show the savings so far: runs, tool calls, tokens kept out of context, per server."},
 		c.usageStats)
 	return s
 }
 
-// addTool adds a tool whose handler is guarded: a panic becomes an internal tool error and is
-// logged with its stack, so that no request can take the server (and every downstream server
-// with it) down.
-func addTool[In any](s *mcp.Server, log *slog.Logger, t *mcp.Tool, h mcp.ToolHandlerFor[In, any]) {
-	mcp.AddTool(s, t, guard(log, t.Name, h))
+// addTool adds a tool whose handler first gives c a chance to ask a pending approval (see
+// askApproval), and is guarded: a panic becomes an internal tool error and is logged with its
+// stack, so that no request can take the server (and every downstream server with it) down.
+func addTool[In any](s *mcp.Server, c *Coordinator, t *mcp.Tool, h mcp.ToolHandlerFor[In, any]) {
+	mcp.AddTool(s, t, guard(c.log, t.Name, func(ctx context.Context, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, any, error) {
+		if ask := c.askApproval(req); ask != nil {
+			return ask, nil, nil
+		}
+		return h(ctx, req, in)
+	}))
 }
 
 func guard[In any](log *slog.Logger, name string, h mcp.ToolHandlerFor[In, any]) mcp.ToolHandlerFor[In, any] {

@@ -2,11 +2,16 @@ package coordinator
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
+	"maps"
 	"os"
-	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/downstream"
 )
@@ -38,22 +43,40 @@ func (c *Coordinator) watchConfig(ctx context.Context, every time.Duration) {
 	}
 }
 
-// applyConfig switches to cfg. When a running server could have written the config file (the
-// file lies in a directory that a server is given), new and changed servers are not started:
-// a snippet could otherwise add a server, that is, run a command on the host. Removals still
-// apply, and list_servers says what was held back until a restart.
+// applyConfig switches to cfg. Removals apply at once. A server that cfg adds, or whose
+// command, arguments, environment, URL or headers it changes, starts only with a person's
+// approval: whatever can write the config file (a snippet, through a filesystem, shell or git
+// server) could otherwise run a command on the host, and no check of paths can tell. The
+// change waits as pending; a client that supports MCP elicitation is asked at the model's next
+// tool call (see askApproval). Otherwise those servers start at the next restart of
+// mcp-coordinator, and list_servers says so.
 func (c *Coordinator) applyConfig(ctx context.Context, cfg *downstream.Config) {
 	old := c.Config()
-	note := ""
-	if owner, dir := writableBy(old, c.opts.ConfigPath); owner != "" {
-		kept := onlyRemovals(old, cfg)
-		if len(kept.Servers) != len(cfg.Servers) || !sameServers(kept, cfg) {
-			note = fmt.Sprintf("config change not applied: %s lies in %s, which server %s is given, so new or changed servers start only after a restart of mcp-coordinator",
-				filepath.Base(c.opts.ConfigPath), dir, owner)
-			c.log.Error(note)
-		}
-		cfg = kept
+	starts := startsNew(old, cfg)
+	if len(starts) == 0 {
+		c.setPending(nil)
+		c.switchConfig(ctx, cfg, "")
+		return
 	}
+	names := make([]string, len(starts))
+	var b strings.Builder
+	fmt.Fprintf(&b, "The MCP config %s changed. mcp-coordinator will start these servers only if you approve:\n", c.opts.ConfigPath)
+	for i, s := range starts {
+		names[i] = s.Name
+		b.WriteString("- " + describeServer(s) + "\n")
+	}
+	p := &pendingConfig{cfg: cfg, question: b.String(), names: strings.Join(names, ", "), id: rand.Text()}
+	c.setPending(p)
+	note := fmt.Sprintf("config change waiting: new or changed servers (%s) start only with your approval, asked at the next tool call when the client supports MCP elicitation; otherwise restart mcp-coordinator to start them", p.names)
+	c.log.Warn(note)
+	c.switchConfig(ctx, onlyRemovals(old, cfg), note)
+}
+
+// switchConfig puts cfg in place: the Pool starts and stops servers, stubs of removed servers
+// go, and started servers' stubs generate in the background (under ctx, the coordinator's
+// life). note is what list_servers says about the change.
+func (c *Coordinator) switchConfig(ctx context.Context, cfg *downstream.Config, note string) {
+	old := c.Config()
 	started := c.pool.Update(cfg.Servers)
 	keep := map[string]bool{}
 	var names []string
@@ -89,43 +112,132 @@ func (c *Coordinator) applyConfig(ctx context.Context, cfg *downstream.Config) {
 	}
 }
 
-// writableBy returns a stdio server of cfg that is given (as an argument, the value of a
-// --flag=value argument, or an environment value) a directory holding the config file, and that
-// directory; or "", "". It cannot see a server that may write anywhere it likes (a shell server):
-// such a server can change the config whatever this check says.
-func writableBy(cfg *downstream.Config, configPath string) (server, dir string) {
-	abs, err := filepath.Abs(configPath)
-	if err != nil {
-		return "", ""
+// pendingConfig is a config change whose new or changed servers wait for a person's approval.
+type pendingConfig struct {
+	id       string // the request state that an answer must carry back
+	cfg      *downstream.Config
+	question string
+	names    string
+	askedAt  time.Time // when a client was last asked; zero if never
+}
+
+func (c *Coordinator) setPending(p *pendingConfig) {
+	c.mu.Lock()
+	c.pending = p
+	c.mu.Unlock()
+}
+
+// approvalKey names the coordinator's elicitation among a tool call's input requests.
+const approvalKey = "mcp_coordinator_start_servers"
+
+// approvalWait is how long an unanswered question stays asked before the next tool call asks
+// again.
+const approvalWait = 10 * time.Minute
+
+// askApproval runs before every tool handler. A tool call that answers the question (its
+// input responses hold approvalKey) settles the pending change: accepted, the new servers
+// start; declined, they wait for a restart. Otherwise, with a change pending and a client that
+// supports elicitation, it returns a result that asks the question (the client asks the
+// person and retries the call with the answer: SEP-2322, or an elicitation request on older
+// protocol versions). It returns nil when the handler should run.
+func (c *Coordinator) askApproval(req *mcp.CallToolRequest) *mcp.CallToolResult {
+	if req == nil || req.Params == nil {
+		return nil
 	}
-	for _, s := range cfg.Servers {
-		if s.Type != downstream.TransportStdio {
-			continue
+	c.mu.Lock()
+	p := c.pending
+	c.mu.Unlock()
+	if answer, ok := req.Params.InputResponses[approvalKey]; ok {
+		res, _ := answer.(*mcp.ElicitResult)
+		if p != nil && req.Params.RequestState == p.id {
+			start := false
+			if res != nil && res.Action == "accept" {
+				start, _ = res.Content["start"].(bool)
+			}
+			c.settle(p, start)
 		}
-		var candidates []string
-		for _, a := range s.Args {
-			candidates = append(candidates, a)
-			if _, v, ok := strings.Cut(a, "="); ok { // --root=/dir
-				candidates = append(candidates, v)
-			}
+		return nil
+	}
+	if p == nil || req.Session == nil {
+		return nil
+	}
+	ip := req.Session.InitializeParams()
+	if ip == nil || ip.Capabilities == nil || ip.Capabilities.Elicitation == nil {
+		return nil
+	}
+	c.mu.Lock()
+	if c.pending != p || time.Since(p.askedAt) < approvalWait {
+		c.mu.Unlock()
+		return nil
+	}
+	p.askedAt = time.Now()
+	c.mu.Unlock()
+	return &mcp.CallToolResult{
+		InputRequests: mcp.InputRequestMap{approvalKey: &mcp.ElicitParams{
+			Message: p.question,
+			RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{
+				"start": map[string]any{"type": "boolean", "title": "Start these servers", "default": false},
+			}, "required": []string{"start"}},
+		}},
+		RequestState: p.id,
+	}
+}
+
+// settle ends the pending change p with the person's answer.
+func (c *Coordinator) settle(p *pendingConfig, start bool) {
+	c.mu.Lock()
+	if c.pending != p {
+		c.mu.Unlock()
+		return
+	}
+	c.pending = nil
+	ctx := c.life
+	c.mu.Unlock()
+	if !start {
+		note := fmt.Sprintf("config change declined: new or changed servers (%s) start only after a restart of mcp-coordinator", p.names)
+		c.log.Warn(note)
+		c.mu.Lock()
+		c.configNote = note
+		c.mu.Unlock()
+		return
+	}
+	c.log.Info("config change approved", "servers", p.names)
+	c.switchConfig(ctx, p.cfg, "")
+}
+
+// describeServer shows what starting sc runs, for a person to approve.
+func describeServer(sc downstream.ServerConfig) string {
+	if sc.Type != downstream.TransportStdio {
+		return fmt.Sprintf("%s: %s %s (headers: %s)", sc.Name, sc.Type, sc.URL, strings.Join(slices.Sorted(maps.Keys(sc.Headers)), ", "))
+	}
+	parts := []string{strconv.Quote(sc.Command)}
+	for _, a := range sc.Args {
+		parts = append(parts, strconv.Quote(a))
+	}
+	d := fmt.Sprintf("%s: runs %s", sc.Name, oneLine(strings.Join(parts, " "), 1000))
+	if len(sc.Env) > 0 {
+		var env []string
+		for _, k := range slices.Sorted(maps.Keys(sc.Env)) {
+			env = append(env, k+"="+oneLine(sc.Env[k], 200))
 		}
-		for _, v := range s.Env {
-			candidates = append(candidates, v)
-		}
-		for _, cand := range candidates {
-			d, err := filepath.Abs(cand)
-			if err != nil {
-				continue
-			}
-			if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
-				continue
-			}
-			if rel, err := filepath.Rel(d, abs); err == nil && !strings.HasPrefix(rel, "..") {
-				return s.Name, d
-			}
+		d += " with " + strings.Join(env, " ")
+	}
+	return d
+}
+
+// startsNew returns the servers of next that old does not run in the same form.
+func startsNew(old, next *downstream.Config) []downstream.ServerConfig {
+	have := map[string]downstream.ServerConfig{}
+	for _, s := range old.Servers {
+		have[s.Name] = s
+	}
+	var out []downstream.ServerConfig
+	for _, s := range next.Servers {
+		if o, ok := have[s.Name]; !ok || !downstream.SameConfig(o, s) {
+			out = append(out, s)
 		}
 	}
-	return "", ""
+	return out
 }
 
 // onlyRemovals returns next restricted to what old already ran: servers of old that next still
@@ -143,18 +255,6 @@ func onlyRemovals(old, next *downstream.Config) *downstream.Config {
 		}
 	}
 	return &out
-}
-
-func sameServers(a, b *downstream.Config) bool {
-	if len(a.Servers) != len(b.Servers) {
-		return false
-	}
-	for i := range a.Servers {
-		if !downstream.SameConfig(a.Servers[i], b.Servers[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 type stamp struct {
