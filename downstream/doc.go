@@ -93,8 +93,26 @@
 // process of the group has gone. On Windows there are no groups and no SIGTERM: after the
 // grace periods the process alone is killed.
 //
+// A limit: when the coordinator itself is killed with SIGKILL, nothing signals the group, and
+// PR_SET_PDEATHSIG reaches only the process the Pool started. A server run through a wrapper
+// that does not exec it (sh -c "server", not sh -c "exec server") and that ignores the end of
+// its stdin then outlives the coordinator (a subreaper does not help: it is the process that
+// died). On macOS and Windows there is no PDEATHSIG at all, and only servers that exit when
+// stdin closes go with a killed coordinator. An orderly exit (SIGTERM, SIGINT, the client
+// closing stdin) stops every server everywhere.
+//
+// Every process the Pool starts gets [SpawnedByEnv] in its environment.
+//
+// Each line a stdio server writes passes a guard before the session reads it: a message above
+// [PoolOptions.MaxMessageBytes] is read through without being kept and, when it answers a
+// request, replaced by a JSON-RPC error for that request; a line that is not JSON (a banner) is
+// dropped; a malformed one is treated like an oversized one. One bad line thus fails at most
+// its own call, never the session, and dropped lines are named in the server's failure reason.
+//
 // http: [mcp.StreamableClientTransport]; sse: [mcp.SSEClientTransport]. Headers from the config
-// are added to every request by the HTTP client's RoundTripper.
+// are added to every request by the HTTP client's RoundTripper, and every answer is bounded as
+// it is read (the go-sdk client reads a JSON body whole): a JSON body or a server-sent event
+// above MaxMessageBytes becomes an error for its own request.
 //
 // # Client capabilities
 //

@@ -35,7 +35,7 @@ const stderrHead = 8 << 10
 // startChild starts a runner in an empty temporary directory with an empty environment. A
 // runner for the pool (warm) warms its interpreter up while it waits for a request.
 func startChild(command []string, warm bool) (*child, error) {
-	dir, err := os.MkdirTemp("", "mcp-sandbox-")
+	dir, err := newWorkDir()
 	if err != nil {
 		return nil, err
 	}

@@ -116,6 +116,11 @@ func New(opts *Options) (*Engine, error) {
 		e.log = slog.Default()
 	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	sweepOnce.Do(func() {
+		if n := sweepStale(os.TempDir()); n > 0 {
+			e.log.Info("removed sandbox working directories left by coordinators that were killed", "count", n)
+		}
+	})
 	if o.PoolSize > 0 {
 		go e.fill()
 	} else {
@@ -123,6 +128,9 @@ func New(opts *Options) (*Engine, error) {
 	}
 	return e, nil
 }
+
+// sweepOnce makes the first engine of a process remove stale working directories.
+var sweepOnce sync.Once
 
 // defaultRuns is the default of Options.MaxConcurrentRuns: one run per core, at least two.
 func defaultRuns() int { return max(2, runtime.NumCPU()) }
