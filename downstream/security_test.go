@@ -152,7 +152,10 @@ func TestIDScanner(t *testing.T) {
 	for _, tt := range tests {
 		var s idScanner
 		s.feed([]byte(tt.in))
-		id, _ := s.responseID()
+		id, ok := s.responseID()
+		if !ok {
+			id = nil
+		}
 		if string(id) != tt.want {
 			t.Errorf("%s: id %q, want %q", tt.in, id, tt.want)
 		}
