@@ -19,6 +19,7 @@ import (
 
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
 	"github.com/mcp-coordinator/mcp-coordinator/downstream"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
@@ -57,7 +58,7 @@ type Coordinator struct {
 	ws     *Workspace
 	pool   *downstream.Pool
 	sb     sandbox.Sandbox
-	ledger *Ledger
+	ledger *ledger.Ledger
 
 	mu      sync.Mutex
 	cfg     *downstream.Config
@@ -122,7 +123,7 @@ func New(opts Options) (*Coordinator, error) {
 		opts:    opts,
 		log:     opts.Logger,
 		ws:      ws,
-		ledger:  NewLedger(filepath.Join(dir, "usage.jsonl")),
+		ledger:  ledger.New(filepath.Join(dir, "usage.jsonl")),
 		cfg:     cfg,
 		pkgs:    map[string]*codegen.Package{},
 		genErrs: map[string]string{},
@@ -394,7 +395,10 @@ func (c *Coordinator) Close() error {
 		if c.stop != nil {
 			c.stop()
 		}
-		c.closeErr = errors.Join(c.sb.Close(), c.pool.Close())
+		// The Pool first: its closing sessions end any tool call still out, which the
+		// sandbox's Close waits for.
+		perr := c.pool.Close()
+		c.closeErr = errors.Join(c.sb.Close(), perr)
 		c.bg.Wait()
 	})
 	return c.closeErr

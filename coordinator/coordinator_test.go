@@ -14,6 +14,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/examples/demoservers"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/process"
 )
@@ -146,8 +147,8 @@ func TestToolSurfaceIsSmall(t *testing.T) {
 		t.Errorf("tools = %s, want %s", got, want)
 	}
 	data, _ := json.Marshal(res.Tools)
-	tools := CountTokens(string(data))
-	instr := CountTokens(f.cs.InitializeResult().Instructions)
+	tools := ledger.CountTokens(string(data))
+	instr := ledger.CountTokens(f.cs.InitializeResult().Instructions)
 	t.Logf("tool list: %d o200k tokens; instructions: %d", tools, instr)
 	if tools >= 1000 {
 		t.Errorf("tool list costs %d o200k tokens, budget 1000", tools)

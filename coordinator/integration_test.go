@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/testenv"
 )
 
@@ -127,7 +128,7 @@ default:
 				t.Errorf("output:\n%s\nwant:\n%s", got, strings.Join(tt.want, "\n"))
 			}
 			u := out.Usage
-			if u.Calls != tt.calls || u.ToolTokens <= u.ReturnedTokens || u.ReturnedTokens != CountTokens(out.Output) {
+			if u.Calls != tt.calls || u.ToolTokens <= u.ReturnedTokens || u.ReturnedTokens != ledger.CountTokens(out.Output) {
 				t.Errorf("usage %+v, want %d calls and tool tokens above returned tokens", u, tt.calls)
 			}
 			t.Logf("%s", out.Footer())

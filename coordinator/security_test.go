@@ -144,31 +144,6 @@ func TestSelfSpawnThroughAShellStops(t *testing.T) {
 	}
 }
 
-type countingCaller struct{}
-
-func (countingCaller) CallTool(context.Context, string, string, json.RawMessage) (json.RawMessage, error) {
-	return json.RawMessage(`{"content":[{"type":"text","text":"ok"}]}`), nil
-}
-
-// A call that ends after its run (queued on a server's stdin when the run timed out) once
-// wrote to the per-server map that usage had already handed out: a data race, and a ledger
-// line that changed after it was written.
-func TestMeterUsageIsASnapshot(t *testing.T) {
-	m := newMeter(countingCaller{}, map[string]bool{"a": true})
-	m.CallTool(context.Background(), "a", "t", nil)
-	u := m.usage()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		m.CallTool(context.Background(), "a", "t", nil)
-	}()
-	calls := u.PerServer["a"].Calls
-	<-done
-	if calls != 1 || u.PerServer["a"].Calls != 1 || u.Calls != 1 {
-		t.Errorf("the usage of a finished run changed: %d, then %+v", calls, u)
-	}
-}
-
 // Another coordinator sharing the workspace removed a server from its own config, and so that
 // server's package, which this one still uses: this one failed with "no stub package" and never
 // regenerated, its manifest saying it was current. Now it regenerates before the run.

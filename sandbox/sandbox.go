@@ -39,11 +39,22 @@ type Request struct {
 	Limits Limits
 	// Tools performs the snippet's tool calls. Nil makes every call fail.
 	Tools ToolCaller
+	// Observe, when set, sees the result of every tool call that returns during the run (the
+	// coordinator counts their tokens with it). It may be called concurrently, must return
+	// promptly, and is never called once Run has returned.
+	Observe func(server string, result []byte)
 }
 
-// OtherServers is the key of Result.CallsByServer that counts the calls to the servers beyond
-// those an engine names.
+// OtherServers is the key of Result.Servers that counts the calls to the servers beyond those
+// an engine names.
 const OtherServers = "(other servers)"
+
+// ServerUsage is one server's share of a run's tool calls.
+type ServerUsage struct {
+	// Calls counts the calls made; Bytes the size of the results they returned.
+	Calls int
+	Bytes int64
+}
 
 // Limits bounds one run. A zero field means "the default".
 type Limits struct {
@@ -63,13 +74,14 @@ type Result struct {
 	// function first, with snippet lines; an engine bounds it (the process engine, to 20 frames
 	// of at most 256 bytes).
 	Stdout, Stderr string
-	// Calls is the number of tool calls the snippet made; CallsByServer splits it per server.
-	// An engine names a bounded number of servers (the process engine, 64: the first a run
-	// calls) and counts the calls to the others under OtherServers.
-	Calls         int
-	CallsByServer map[string]int
-	// ToolBytes is the size of the results the tools returned into the sandbox.
+	// Calls is the number of tool calls the snippet made, and ToolBytes the size of the results
+	// they returned into the sandbox; Servers splits both per server. An engine names a bounded
+	// number of servers (the process engine, 64: the first a run calls) and counts the calls to
+	// the others under OtherServers. Run returns only once every call it started has returned
+	// or been given up (see the engine), so these never change after Run.
+	Calls     int
 	ToolBytes int64
+	Servers   map[string]ServerUsage
 	// Duration is the wall time of the run, preparation included.
 	Duration time.Duration
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/mcp-coordinator/mcp-coordinator/coordinator"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/testenv"
 )
 
@@ -84,7 +84,7 @@ func TestToolListAgainstDownstream(t *testing.T) {
 		t.Fatal(err)
 	}
 	ownJSON, _ := json.Marshal(own.Tools)
-	ownTokens := coordinator.CountTokens(string(ownJSON)) + coordinator.CountTokens(cs.InitializeResult().Instructions)
+	ownTokens := ledger.CountTokens(string(ownJSON)) + ledger.CountTokens(cs.InitializeResult().Instructions)
 
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "generate_tools", Arguments: map[string]any{}})
 	if err != nil || res.IsError {
@@ -102,7 +102,7 @@ func TestToolListAgainstDownstream(t *testing.T) {
 		tools += len(list)
 		servers++
 		compact, _ := json.Marshal(list)
-		downstream += coordinator.CountTokens(string(compact))
+		downstream += ledger.CountTokens(string(compact))
 	}
 	t.Logf("coordinator: 7 tools + instructions = %d o200k tokens; the %d tools of %d real servers = %d tokens (%.1fx)",
 		ownTokens, tools, servers, downstream, float64(downstream)/float64(ownTokens))

@@ -29,6 +29,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/coordinator"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/process"
 )
@@ -209,7 +210,7 @@ func stats(workspace string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mcp-coordinator stats:", err)
 		return 2
 	}
-	st, err := coordinator.NewLedger(filepath.Join(dir, "usage.jsonl")).ReadStats()
+	st, err := ledger.New(filepath.Join(dir, "usage.jsonl")).ReadStats()
 	if err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator stats:", err)
 		return 1

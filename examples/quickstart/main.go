@@ -21,6 +21,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/coordinator"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/examples/demoservers"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/process"
 )
@@ -117,7 +118,7 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	surface, _ := json.Marshal(tools.Tools)
-	fmt.Fprintf(out, "the model sees %d coordinator tools (%d o200k tokens)\n\n", len(tools.Tools), coordinator.CountTokens(string(surface)))
+	fmt.Fprintf(out, "the model sees %d coordinator tools (%d o200k tokens)\n\n", len(tools.Tools), ledger.CountTokens(string(surface)))
 
 	steps := []struct {
 		tool string

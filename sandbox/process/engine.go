@@ -70,6 +70,7 @@ type Engine struct {
 	live     map[*child]struct{}
 	closed   bool
 	inflight sync.WaitGroup // runs
+	calls    sync.WaitGroup // tool calls given up by their run, still returning
 	reaps    sync.WaitGroup // retire goroutines
 	close    sync.Once
 }
@@ -190,7 +191,7 @@ func (e *Engine) run(ctx context.Context, req *sandbox.Request) (*sandbox.Result
 	}
 	defer e.signalRefill()
 	defer e.retire(c)
-	s := &session{e: e, c: c, lim: lim, tools: req.Tools, res: &sandbox.Result{CallsByServer: map[string]int{}}, byServer: map[string]int{}}
+	s := &session{e: e, c: c, lim: lim, tools: req.Tools, observe: req.Observe, res: &sandbox.Result{Servers: map[string]sandbox.ServerUsage{}}}
 	serr := s.run(ctx, time.Now(), prog)
 	s.res.Duration = time.Since(start)
 	if serr != nil {
@@ -225,6 +226,7 @@ func (e *Engine) Close() error {
 		e.mu.Unlock()
 		e.inflight.Wait()
 		e.reaps.Wait()
+		e.calls.Wait()
 	})
 	return nil
 }

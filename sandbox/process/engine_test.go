@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -143,7 +145,7 @@ fmt.Println(r.Text())`
 			t.Fatalf("run %d: %v", i, errs[i])
 		}
 		got := results[i]
-		want := &sandbox.Result{Stdout: "Echo: done\n", Calls: 9, CallsByServer: map[string]int{"demo": 9}, ToolBytes: got.ToolBytes, Duration: got.Duration}
+		want := &sandbox.Result{Stdout: "Echo: done\n", Calls: 9, Servers: map[string]sandbox.ServerUsage{"demo": {Calls: 9, Bytes: got.ToolBytes}}, ToolBytes: got.ToolBytes, Duration: got.Duration}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("run %d result mismatch (-want +got):\n%s", i, diff)
 		}
@@ -519,14 +521,64 @@ demo.Echo(demo.EchoArgs{})`, Packages: sandboxtest.Packages(), Tools: &sandboxte
 		t.Fatal(err)
 	}
 	// The first 64 servers called are named; the other 36 and demo, called last, are not.
+	got := map[string]int{}
+	for name, u := range res.Servers {
+		got[name] = u.Calls
+	}
 	want := map[string]int{sandbox.OtherServers: 2*(100-maxServersCounted) + 1}
 	for i := range maxServersCounted {
 		want["made-up-"+strconv.Itoa(i)] = 2
 	}
-	if diff := cmp.Diff(want, res.CallsByServer); diff != "" {
-		t.Errorf("CallsByServer (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("calls per server (-want +got):\n%s", diff)
 	}
 	if res.Calls != 201 {
 		t.Errorf("Calls = %d, want 201", res.Calls)
+	}
+}
+
+// stubbornTools answers demo.echo only when release is closed, whatever the call's context
+// says: a ToolCaller that ignores cancellation.
+type stubbornTools struct {
+	release chan struct{}
+	started chan struct{}
+}
+
+func (s *stubbornTools) CallTool(ctx context.Context, server, tool string, args json.RawMessage) (json.RawMessage, error) {
+	close(s.started)
+	<-s.release
+	return json.RawMessage(`{"content":[{"type":"text","text":"late"}]}`), nil
+}
+
+// A call that outlives its run (its caller ignores the run's end) once wrote to the counters
+// that the run had handed out: a data race, and a ledger line that changed after it was written.
+// Now Run gives such a call up: it is never counted or observed after Run returns, and Close
+// waits for it.
+func TestCallOutlivingItsRunIsGivenUp(t *testing.T) {
+	e := newEngine(t, nil)
+	tools := &stubbornTools{release: make(chan struct{}), started: make(chan struct{})}
+	var observed atomic.Int64
+	res, err := e.Run(context.Background(), &sandbox.Request{
+		Source:   `demo.Echo(demo.EchoArgs{Message: "x"})`,
+		Packages: sandboxtest.Packages(), Tools: tools, Limits: sandbox.Limits{Timeout: 300 * time.Millisecond},
+		Observe: func(string, []byte) { observed.Add(1) },
+	})
+	if sandbox.KindOf(err) != sandbox.KindTimeout {
+		t.Fatalf("err = %v, want a timeout", err)
+	}
+	before := fmt.Sprint(res.Calls, res.ToolBytes, res.Servers)
+	close(tools.release) // the call returns now, after its run
+	closed := make(chan struct{})
+	go func() { e.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	if after := fmt.Sprint(res.Calls, res.ToolBytes, res.Servers); after != before || observed.Load() != 0 {
+		t.Errorf("the result changed after Run: %s -> %s, observed %d", before, after, observed.Load())
+	}
+	if res.Calls != 1 || res.ToolBytes != 0 {
+		t.Errorf("calls %d, bytes %d: want the one call counted and no result", res.Calls, res.ToolBytes)
 	}
 }

@@ -25,10 +25,10 @@ type session struct {
 	tools sandbox.ToolCaller
 	res   *sandbox.Result
 
-	mu        sync.Mutex // guards the call counters
-	nCalls    int
-	byServer  map[string]int
-	toolBytes int64
+	observe func(server string, result []byte)
+
+	mu    sync.Mutex // guards res's call counters and ended
+	ended bool       // the run has returned: calls still out are given up, never counted
 
 	calls sync.WaitGroup // the calls made on goroutines of their own
 
@@ -103,29 +103,30 @@ func (s *session) run(ctx context.Context, start time.Time, prog *sandbox.Progra
 }
 
 // callGrace is how long a finished run waits for its tool calls to return after their context
-// was cancelled; a ToolCaller that ignores its context finishes in the background.
+// was cancelled. A ToolCaller that ignores its context past it is given up: its call ends in
+// the background (Engine.Close waits for it) and is neither counted nor observed.
 const callGrace = 500 * time.Millisecond
 
 // waitCalls waits (a bounded time) for the reader to end (loop closed: after a killed
-// runner, it may be in a call of its own) and for the calls in flight, and copies the call
-// counters into the result.
+// runner, it may be in a call of its own) and for the calls in flight, then ends the run's
+// accounting: from here on the result's counters never change.
 func (s *session) waitCalls(loop <-chan struct{}) {
 	done := make(chan struct{})
-	go func() {
+	s.e.calls.Go(func() {
 		<-loop
 		s.calls.Wait()
 		close(done)
-	}()
+	})
+	t := time.NewTimer(callGrace)
+	defer t.Stop()
 	select {
 	case <-done:
-	case <-time.After(callGrace):
+	case <-t.C:
+		s.e.log.Warn("sandbox: tool calls still running after their run ended; given up")
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.res.Calls, s.res.ToolBytes = s.nCalls, s.toolBytes
-	for k, v := range s.byServer {
-		s.res.CallsByServer[k] = v
-	}
+	s.ended = true
+	s.mu.Unlock()
 }
 
 // Bounds of the frames from the runner, besides output chunks and calls.
@@ -237,7 +238,7 @@ func (s *session) handle(ctx context.Context, sem chan struct{}, f frame, err er
 	return true
 }
 
-// maxServersCounted bounds the servers Result.CallsByServer names (the others are counted under
+// maxServersCounted bounds the servers Result.Servers names (the others are counted under
 // sandbox.OtherServers): a snippet calling a million made-up servers must not grow the
 // parent's map without bound.
 const maxServersCounted = 64
@@ -262,13 +263,19 @@ func (s *session) callTool(ctx context.Context, payload []byte) (out json.RawMes
 	if err := checkNames(string(server), string(tool)); err != nil {
 		return nil, err
 	}
+	name := string(server)
 	s.mu.Lock()
-	s.nCalls++
-	if _, ok := s.byServer[string(server)]; ok || len(s.byServer) < maxServersCounted {
-		s.byServer[string(server)]++
-	} else {
-		s.byServer[sandbox.OtherServers]++
+	if s.ended {
+		s.mu.Unlock()
+		return nil, errors.New("the run has ended")
 	}
+	if _, ok := s.res.Servers[name]; !ok && len(s.res.Servers) >= maxServersCounted {
+		name = sandbox.OtherServers
+	}
+	u := s.res.Servers[name]
+	u.Calls++
+	s.res.Servers[name] = u
+	s.res.Calls++
 	s.mu.Unlock()
 	if s.tools == nil {
 		return nil, errors.New("tool calls are not available in this run")
@@ -287,8 +294,17 @@ func (s *session) callTool(ctx context.Context, payload []byte) (out json.RawMes
 		return nil, fmt.Errorf("the result is %d bytes, above the %d-byte limit", len(out), s.e.maxResult)
 	}
 	s.mu.Lock()
-	s.toolBytes += int64(len(out))
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return nil, errors.New("the run has ended")
+	}
+	u = s.res.Servers[name]
+	u.Bytes += int64(len(out))
+	s.res.Servers[name] = u
+	s.res.ToolBytes += int64(len(out))
+	if s.observe != nil {
+		s.observe(string(server), out)
+	}
 	return out, nil
 }
 

@@ -1,4 +1,4 @@
-package coordinator
+package ledger
 
 import (
 	"os"
@@ -10,13 +10,13 @@ import (
 
 func TestLedgerConcurrentAppendAndStats(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "usage.jsonl")
-	l := NewLedger(path)
+	l := New(path)
 	var wg sync.WaitGroup
 	for i := 0; i < 50; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e := LedgerEntry{Tool: "execute_code", OK: i%5 != 0, Calls: 2, ToolTokens: 1000, ReturnedTokens: 10,
+			e := Entry{Tool: "execute_code", OK: i%5 != 0, Calls: 2, ToolTokens: 1000, ReturnedTokens: 10,
 				PerServer: map[string]ServerUsage{"fs": {Calls: 2, ToolTokens: 1000}}}
 			if !e.OK {
 				e.Error = "timeout"
@@ -54,8 +54,48 @@ func TestLedgerConcurrentAppendAndStats(t *testing.T) {
 }
 
 func TestLedgerMissingFile(t *testing.T) {
-	st, err := NewLedger(filepath.Join(t.TempDir(), "none.jsonl")).ReadStats()
+	st, err := New(filepath.Join(t.TempDir(), "none.jsonl")).ReadStats()
 	if err != nil || st.Runs != 0 || st.String() != "no runs recorded yet" {
 		t.Errorf("got %+v, %v", st, err)
+	}
+}
+
+// A process killed in the middle of a write leaves a line without its end; the next entry must
+// not be glued to it and lost.
+func TestLedgerLineCutByAKill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "usage.jsonl")
+	l := New(path)
+	if err := l.Append(Entry{Tool: "execute_code", OK: true, Calls: 1}); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"time":"2026-12-04T00:00:00Z","tool":"execute_co`)
+	f.Close()
+	if err := l.Append(Entry{Tool: "execute_code", OK: true, Calls: 2}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := l.ReadStats()
+	if err != nil || st.Runs != 2 || st.Calls != 3 || st.BadLines != 1 {
+		t.Errorf("stats %+v, %v; want 2 runs, 3 calls, 1 bad line", st, err)
+	}
+}
+
+func TestCounter(t *testing.T) {
+	c := NewCounter()
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			server := "a"
+			if i%2 == 1 {
+				server = "b"
+			}
+			c.Add(server, []byte(strings.Repeat("hello world ", 10)))
+		})
+	}
+	wg.Wait()
+	per := c.Wait()
+	one := CountTokens(strings.Repeat("hello world ", 10))
+	if one == 0 || per["a"] != 10*one || per["b"] != 10*one {
+		t.Errorf("per server %v, want %d each", per, 10*one)
 	}
 }

@@ -1,4 +1,4 @@
-package coordinator
+package ledger
 
 import (
 	"bufio"
@@ -14,11 +14,12 @@ import (
 	"time"
 )
 
-// LedgerEntry is one line of <workspace>/usage.jsonl: what the tools returned inside the sandbox
-// against what went back to the model, so that savings are measured, not claimed.
-type LedgerEntry struct {
+// Entry is one line of the ledger: what the tools returned inside the sandbox against what
+// went back to the model, so that savings are measured, not claimed. execute_code, the CLI's
+// run, skills and delegation all append this one type.
+type Entry struct {
 	Time  time.Time `json:"time"`
-	Tool  string    `json:"tool"` // execute_code, or the CLI's run
+	Tool  string    `json:"tool"` // execute_code, run, ...
 	OK    bool      `json:"ok"`
 	Error string    `json:"error,omitempty"` // the error kind when !OK
 	Calls int       `json:"calls"`
@@ -38,33 +39,55 @@ type ServerUsage struct {
 	ToolTokens int   `json:"tool_tokens"`
 }
 
-// Ledger appends entries to a JSON-lines file. It is safe for concurrent use, and each entry is
-// written with one write call on a file opened for appending, so lines never interleave.
+// Ledger appends entries to a JSON-lines file. It is safe for concurrent use, also by several
+// processes sharing the file: each entry is written with one write call on a file opened for
+// appending, so lines never interleave. A line cut short by a process killed mid-write is
+// closed by the next Append (and skipped, counted, by ReadStats), so it never swallows the
+// next entry.
 type Ledger struct {
 	path string
 	mu   sync.Mutex
 }
 
-// NewLedger returns a ledger at path; the file is created on the first Append.
-func NewLedger(path string) *Ledger { return &Ledger{path: path} }
+// New returns a ledger at path; the file is created on the first Append.
+func New(path string) *Ledger { return &Ledger{path: path} }
+
+// Path returns the ledger file.
+func (l *Ledger) Path() string { return l.path }
 
 // Append writes e as one line.
-func (l *Ledger) Append(e LedgerEntry) error {
+func (l *Ledger) Append(e Entry) error {
 	line, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	if _, err := f.Write(append(line, '\n')); err != nil {
+	buf := make([]byte, 0, len(line)+2)
+	if cut(f) {
+		buf = append(buf, '\n')
+	}
+	buf = append(append(buf, line...), '\n')
+	if _, err := f.Write(buf); err != nil {
 		f.Close()
 		return fmt.Errorf("ledger: %w", err)
 	}
 	return f.Close()
+}
+
+// cut reports whether f ends in the middle of a line.
+func cut(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return false
+	}
+	var last [1]byte
+	_, err = f.ReadAt(last[:], fi.Size()-1)
+	return err == nil && last[0] != '\n'
 }
 
 // Stats summarises a ledger.
@@ -116,7 +139,7 @@ func readStats(r io.Reader, s *Stats) error {
 			}
 			continue
 		}
-		var e LedgerEntry
+		var e Entry
 		if jerr := json.Unmarshal(line, &e); jerr != nil || e.Tool == "" {
 			s.BadLines++
 			continue
@@ -158,7 +181,7 @@ func (s Stats) String() string {
 	}
 	fmt.Fprintf(&b, "), tool calls: %d\n", s.Calls)
 	fmt.Fprintf(&b, "tool results inside the sandbox: %d tokens (%s); returned to the model: %d tokens; kept out of context: %d tokens",
-		s.ToolTokens, humanBytes(s.ToolBytes), s.ReturnedTokens, s.Saved())
+		s.ToolTokens, HumanBytes(s.ToolBytes), s.ReturnedTokens, s.Saved())
 	if s.ToolTokens > 0 {
 		fmt.Fprintf(&b, " (%.0f%%)", 100*float64(s.Saved())/float64(s.ToolTokens))
 	}
@@ -174,7 +197,8 @@ func (s Stats) String() string {
 	return b.String()
 }
 
-func humanBytes(n int64) string {
+// HumanBytes formats a byte count for a person: 12 B, 3.4 KB, 5.6 MB.
+func HumanBytes(n int64) string {
 	switch {
 	case n >= 1<<20:
 		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
