@@ -21,8 +21,8 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/coordinator"
-	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/examples/demoservers"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/process"
 )
 
