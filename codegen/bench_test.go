@@ -41,7 +41,7 @@ func BenchmarkGenerate100Tools(b *testing.B) {
 	tools := realTools(b, 100)
 	var size int
 	for b.Loop() {
-		pkg, err := Generate("bench", tools)
+		pkg, err := Generate("bench", "", tools)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -24,7 +24,7 @@ const RuntimePath = "mcp_tools"
 
 // Package is the generated Go package of one server.
 type Package struct {
-	// Name is the Go package name, PackageName(Server).
+	// Name is the Go package name given to Generate (by default PackageName(Server)).
 	Name string
 	// Server is the config key, as given to Generate.
 	Server string
@@ -57,11 +57,19 @@ type ToolDoc struct {
 	Params []string
 }
 
-// Generate turns the tools of the server with config key server into a Go package named
-// PackageName(server) that imports the runtime [RuntimePath]. It is pure and deterministic: the
-// order of tools does not matter. It fails only when a tool is nil or does not marshal to JSON;
-// any schema, however odd, yields compiling code (a part it cannot type becomes any).
-func Generate(server string, tools []*mcp.Tool) (*Package, error) {
+// Generate turns the tools of the server with config key server into a Go package named pkg
+// (empty means PackageName(server); the workspace picks another name when two config keys map
+// to one) that imports the runtime [RuntimePath]. It is pure and deterministic: the order of
+// tools does not matter. It fails only when pkg is not a Go identifier, or a tool is nil or
+// does not marshal to JSON; any schema, however odd, yields compiling code (a part it cannot
+// type becomes any).
+func Generate(server, pkg string, tools []*mcp.Tool) (*Package, error) {
+	if pkg == "" {
+		pkg = PackageName(server)
+	}
+	if !token.IsIdentifier(pkg) {
+		return nil, fmt.Errorf("codegen: package name %q is not a Go identifier", pkg)
+	}
 	canon, err := canonicalize(tools)
 	if err != nil {
 		return nil, err
@@ -73,7 +81,7 @@ func Generate(server string, tools []*mcp.Tool) (*Package, error) {
 	sum := sha256.Sum256(snapshot)
 	hexSum := hex.EncodeToString(sum[:])
 
-	g := &generator{server: server, pkg: PackageName(server), top: newNamespace()}
+	g := &generator{server: server, pkg: pkg, top: newNamespace()}
 	tgs := make([]*toolGen, len(canon))
 	for i, c := range canon { // function names first, in MCP-name order
 		tgs[i] = &toolGen{g: g, name: c.name, desc: c.description(), fn: g.top.claim(GoName(c.name)),
@@ -128,9 +136,9 @@ func Generate(server string, tools []*mcp.Tool) (*Package, error) {
 	if err != nil {
 		return nil, fmt.Errorf("codegen: package %s: %w", g.pkg, err)
 	}
-	pkg := &Package{Name: g.pkg, Server: server, Hash: "sha256:" + hexSum, Source: out, ToolsJSON: snapshot}
+	p := &Package{Name: g.pkg, Server: server, Hash: "sha256:" + hexSum, Source: out, ToolsJSON: snapshot}
 	for i, tg := range tgs {
-		pkg.Tools = append(pkg.Tools, ToolDoc{
+		p.Tools = append(p.Tools, ToolDoc{
 			Name:      tg.name,
 			GoName:    tg.fn,
 			Signature: tg.signature(),
@@ -139,7 +147,7 @@ func Generate(server string, tools []*mcp.Tool) (*Package, error) {
 			Params:    tg.params,
 		})
 	}
-	return pkg, nil
+	return p, nil
 }
 
 // toolDocs cuts the documentation of each tool out of the formatted source: its declarations with

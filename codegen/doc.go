@@ -5,7 +5,7 @@
 // with its hash, and a [ToolDoc] per tool for listing, search and get_tool. The package is pure:
 // no I/O, no clock, no randomness; the same tools in any order give the same bytes.
 //
-//	pkg, err := codegen.Generate("filesystem", tools)
+//	pkg, err := codegen.Generate("filesystem", "", tools)
 //	// pkg.Name == "filesystem"; write pkg.Source to mcp_tools/filesystem/filesystem.go and
 //	// pkg.ToolsJSON beside it as tools.json; regenerate when pkg.Hash changes.
 //

@@ -20,7 +20,7 @@ func ExampleGenerate() {
 			"required": []any{"message"},
 		},
 	}}
-	pkg, err := codegen.Generate("My Server", tools)
+	pkg, err := codegen.Generate("My Server", "", tools)
 	if err != nil {
 		panic(err)
 	}

@@ -162,13 +162,13 @@ func FuzzGenerate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tools := (&schemaFuzzer{b: data}).tools()
-		pkg, err := Generate("fuzz server", tools)
+		pkg, err := Generate("fuzz server", "", tools)
 		if err != nil {
 			t.Fatalf("Generate: %v", err)
 		}
 		checkPackage(t, pkg)
 		slices.Reverse(tools)
-		again, err := Generate("fuzz server", tools)
+		again, err := Generate("fuzz server", "", tools)
 		if err != nil {
 			t.Fatalf("Generate (reversed): %v", err)
 		}

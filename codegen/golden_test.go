@@ -80,7 +80,7 @@ func docsText(pkg *Package) string {
 func TestGolden(t *testing.T) {
 	for _, g := range readGoldens(t) {
 		t.Run(filepath.Base(g.path), func(t *testing.T) {
-			pkg, err := Generate(g.server, decodeTools(t, g.path, g.tools))
+			pkg, err := Generate(g.server, "", decodeTools(t, g.path, g.tools))
 			if err != nil {
 				t.Fatalf("Generate(%q): %v", g.server, err)
 			}
@@ -115,13 +115,13 @@ func TestDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	for _, g := range readGoldens(t) {
 		tools := decodeTools(t, g.path, g.tools)
-		first, err := Generate(g.server, tools)
+		first, err := Generate(g.server, "", tools)
 		if err != nil {
 			t.Fatal(err)
 		}
 		shuffled := decodeTools(t, g.path, g.tools)
 		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		second, err := Generate(g.server, shuffled)
+		second, err := Generate(g.server, "", shuffled)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +129,7 @@ func TestDeterministic(t *testing.T) {
 			t.Errorf("%s: output depends on the order of tools (-first +shuffled):\n%s", g.path, diff)
 		}
 		// The snapshot is a faithful input: generating from it gives the same package.
-		third, err := Generate(g.server, decodeTools(t, g.path+" ToolsJSON", first.ToolsJSON))
+		third, err := Generate(g.server, "", decodeTools(t, g.path+" ToolsJSON", first.ToolsJSON))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,15 +142,15 @@ func TestDeterministic(t *testing.T) {
 func TestHashTracksTools(t *testing.T) {
 	tools := `[{"name":"a","inputSchema":{"type":"object","properties":{"x":{"type":"string"}}}}]`
 	changed := `[{"name":"a","inputSchema":{"type":"object","properties":{"x":{"type":"integer"}}}}]`
-	p1, err := Generate("s", decodeTools(t, "tools", []byte(tools)))
+	p1, err := Generate("s", "", decodeTools(t, "tools", []byte(tools)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p2, err := Generate("other server", decodeTools(t, "tools", []byte(tools)))
+	p2, err := Generate("other server", "", decodeTools(t, "tools", []byte(tools)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p3, err := Generate("s", decodeTools(t, "changed", []byte(changed)))
+	p3, err := Generate("s", "", decodeTools(t, "changed", []byte(changed)))
 	if err != nil {
 		t.Fatal(err)
 	}

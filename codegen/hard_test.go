@@ -170,7 +170,7 @@ func TestHardSchemas(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pkg, err := Generate("s", decodeTools(t, tt.name, []byte(tt.tools)))
+			pkg, err := Generate("s", "", decodeTools(t, tt.name, []byte(tt.tools)))
 			if err != nil {
 				t.Fatalf("Generate: %v", err)
 			}
@@ -191,11 +191,11 @@ func TestHardSchemas(t *testing.T) {
 }
 
 func TestGenerateErrors(t *testing.T) {
-	if _, err := Generate("s", []*mcpTool{nil}); err == nil || !strings.Contains(err.Error(), "tool 0 is nil") {
+	if _, err := Generate("s", "", []*mcpTool{nil}); err == nil || !strings.Contains(err.Error(), "tool 0 is nil") {
 		t.Errorf("Generate with a nil tool: err = %v, want \"tool 0 is nil\"", err)
 	}
 	bad := &mcpTool{Name: "bad", InputSchema: func() {}}
-	if _, err := Generate("s", []*mcpTool{bad}); err == nil || !strings.Contains(err.Error(), `tool "bad"`) {
+	if _, err := Generate("s", "", []*mcpTool{bad}); err == nil || !strings.Contains(err.Error(), `tool "bad"`) {
 		t.Errorf("Generate with an unmarshalable schema: err = %v, want one naming tool \"bad\"", err)
 	}
 }
@@ -217,7 +217,7 @@ func TestServerKeys(t *testing.T) {
 		{"+build linux", "build_linux", `"+build linux"`},
 	}
 	for _, tt := range tests {
-		pkg, err := Generate(tt.key, decodeTools(t, tt.key, []byte(tools)))
+		pkg, err := Generate(tt.key, "", decodeTools(t, tt.key, []byte(tools)))
 		if err != nil {
 			t.Fatalf("Generate(%q): %v", tt.key, err)
 		}
@@ -229,7 +229,7 @@ func TestServerKeys(t *testing.T) {
 			t.Errorf("Generate(%q): the source lacks %s:\n%s", tt.key, want, pkg.Source)
 		}
 	}
-	empty, err := Generate("none", nil)
+	empty, err := Generate("none", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestDeepNesting(t *testing.T) {
 		inner = map[string]any{"type": "object", "properties": map[string]any{fmt.Sprintf("level%d", i): inner}}
 	}
 	tool := &mcp.Tool{Name: "deep", InputSchema: inner}
-	pkg, err := Generate("deep", []*mcp.Tool{tool})
+	pkg, err := Generate("deep", "", []*mcp.Tool{tool})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func TestHugeDescriptionAndSchemaAreCapped(t *testing.T) {
 		{Name: "wide", Description: "Wide input.", InputSchema: map[string]any{"type": "object", "properties": props}},
 		{Name: "plain", Description: "Plain.", InputSchema: map[string]any{"type": "object", "properties": map[string]any{"a": map[string]any{"type": "string"}}}},
 	}
-	pkg, err := Generate("big", tools)
+	pkg, err := Generate("big", "", tools)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func TestYaegiRoundTrip(t *testing.T) {
 		"raw":{"type":["string","boolean"]}},"required":["type","-","id","nested","raw"]},
 		"outputSchema":{"type":"object","properties":{"content":{"type":"string"},"n":{"type":"integer"},
 		"items":{"type":"array","items":{"type":"object","properties":{"k":{"type":"string"}}}}}}}]`
-	pkg, err := Generate("my server", decodeTools(t, "round trip", []byte(tools)))
+	pkg, err := Generate("my server", "", decodeTools(t, "round trip", []byte(tools)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestYaegiLoadsGoldens(t *testing.T) {
 	defer mcp_tools.SetTransport(nil)
 	for _, g := range readGoldens(t) {
 		t.Run(filepath.Base(g.path), func(t *testing.T) {
-			pkg, err := Generate(g.server, decodeTools(t, g.path, g.tools))
+			pkg, err := Generate(g.server, "", decodeTools(t, g.path, g.tools))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +131,7 @@ func TestYaegiRecursiveTypes(t *testing.T) {
 		"name":{"type":"string"},"kids":{"type":"array","items":{"$ref":"#/$defs/Node"}},"up":{"$ref":"#/$defs/Node"}},
 		"required":["name"]}},"properties":{"root":{"$ref":"#/$defs/Node"}},"required":["root"]},
 		"outputSchema":{"type":"object","properties":{"next":{"$ref":"#"},"v":{"type":"integer"}}}}]`
-	pkg, err := Generate("s", decodeTools(t, "recursive", []byte(tools)))
+	pkg, err := Generate("s", "", decodeTools(t, "recursive", []byte(tools)))
 	if err != nil {
 		t.Fatal(err)
 	}
