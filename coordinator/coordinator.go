@@ -2,7 +2,6 @@ package coordinator
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
 	"github.com/mcp-coordinator/mcp-coordinator/downstream"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/stubstore"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
@@ -27,7 +27,8 @@ import (
 type Options struct {
 	// ConfigPath is the MCP config file. Empty means downstream.FindConfig's search order.
 	ConfigPath string
-	// Workspace is the workspace directory. Empty means ResolveWorkspace's order.
+	// Workspace is the workspace directory. Empty means stubstore.ResolveWorkspace's order:
+	// $MCP_COORDINATOR_HOME, else ~/.mcp-coordinator.
 	Workspace string
 	// Logger receives diagnostics; nil means slog.Default(). Never stdout.
 	Logger *slog.Logger
@@ -55,14 +56,13 @@ type Options struct {
 type Coordinator struct {
 	opts   Options
 	log    *slog.Logger
-	ws     *Workspace
+	store  *stubstore.Store
 	pool   *downstream.Pool
 	sb     sandbox.Sandbox
 	ledger *ledger.Ledger
 
 	mu      sync.Mutex
 	cfg     *downstream.Config
-	pkgs    map[string]*codegen.Package // server -> stubs generated in this process or read from tools.json
 	genErrs map[string]string           // server -> last generation failure
 	// configNote says why the last config change was not fully applied, or is empty.
 	configNote string
@@ -110,25 +110,24 @@ func New(opts Options) (*Coordinator, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := ResolveWorkspace(opts.Workspace)
+	dir, err := stubstore.ResolveWorkspace(opts.Workspace)
 	if err != nil {
 		return nil, err
 	}
 	opts.Workspace = dir
-	ws, err := OpenWorkspace(dir)
+	store, err := stubstore.Open(dir)
 	if err != nil {
 		return nil, err
 	}
 	c := &Coordinator{
 		opts:    opts,
 		log:     opts.Logger,
-		ws:      ws,
+		store:   store,
 		ledger:  ledger.New(filepath.Join(dir, "usage.jsonl")),
 		cfg:     cfg,
-		pkgs:    map[string]*codegen.Package{},
 		genErrs: map[string]string{},
 	}
-	ws.Reserve(slices.Collect(maps.Keys(c.configuredNames())))
+	store.Reserve(slices.Collect(maps.Keys(c.configuredNames())))
 	for _, w := range cfg.Warnings {
 		c.log.Warn("config", "file", path, "warning", w)
 	}
@@ -150,7 +149,7 @@ func New(opts Options) (*Coordinator, error) {
 }
 
 // Workspace returns the workspace directory in use.
-func (c *Coordinator) Workspace() string { return c.ws.Dir }
+func (c *Coordinator) Workspace() string { return c.store.Dir() }
 
 // ConfigPath returns the config file in use.
 func (c *Coordinator) ConfigPath() string { return c.opts.ConfigPath }
@@ -199,13 +198,13 @@ func (c *Coordinator) generateWhenReady(ctx context.Context, server string) {
 	if err := c.pool.Wait(ctx, server); err != nil {
 		return
 	}
-	if _, err := c.generateOne(ctx, server); err != nil {
+	if _, err := c.generate(ctx, server); err != nil {
 		c.log.Warn("generate", "server", server, "err", err)
 	}
 }
 
 func (c *Coordinator) toolsChanged(server string, tools []*mcp.Tool) {
-	if _, _, err := c.writeStubs(server, tools); err != nil {
+	if _, _, err := c.putStubs(server, tools); err != nil {
 		c.log.Warn("regenerate after tools/list_changed", "server", server, "err", err)
 		return
 	}
@@ -217,7 +216,7 @@ type GenerateReport struct {
 	Server  string
 	Package string
 	Tools   int
-	Result  WriteResult
+	Result  stubstore.WriteResult
 	Err     error
 	Elapsed time.Duration
 }
@@ -258,7 +257,7 @@ func (c *Coordinator) Generate(ctx context.Context, servers []string, progress f
 		go func() {
 			defer wg.Done()
 			start := time.Now()
-			r, err := c.generateOne(ctx, s)
+			r, err := c.generate(ctx, s)
 			r.Server, r.Err, r.Elapsed = s, err, time.Since(start)
 			reports[i] = r
 			if progress != nil {
@@ -274,57 +273,57 @@ func (c *Coordinator) Generate(ctx context.Context, servers []string, progress f
 	return reports, nil
 }
 
-func (c *Coordinator) generateOne(ctx context.Context, server string) (GenerateReport, error) {
+// generate lists server's tools and stores its package.
+func (c *Coordinator) generate(ctx context.Context, server string) (GenerateReport, error) {
 	tools, err := c.pool.Tools(ctx, server)
 	if err != nil {
 		c.setGenErr(server, err)
 		return GenerateReport{}, err
 	}
-	pkg, res, err := c.writeStubs(server, tools)
+	pkg, res, err := c.putStubs(server, tools)
 	if err != nil {
 		return GenerateReport{}, err
 	}
 	return GenerateReport{Package: pkg.Name, Tools: len(pkg.Tools), Result: res}, nil
 }
 
-func (c *Coordinator) writeStubs(server string, tools []*mcp.Tool) (*codegen.Package, WriteResult, error) {
+// putStubs stores the package of server's tools, recording a failure for list_servers.
+func (c *Coordinator) putStubs(server string, tools []*mcp.Tool) (*codegen.Package, stubstore.WriteResult, error) {
 	if !c.configuredNames()[server] {
-		return nil, Unchanged, fmt.Errorf("server %s is no longer configured", server)
+		return nil, stubstore.Unchanged, fmt.Errorf("server %s is no longer configured", server)
 	}
-	pkg, err := codegen.Generate(server, tools)
-	if err == nil {
-		var res WriteResult
-		if res, err = c.ws.Write(server, pkg); err == nil {
-			c.mu.Lock()
-			c.pkgs[server] = pkg
-			delete(c.genErrs, server)
-			c.mu.Unlock()
-			return pkg, res, nil
-		}
+	pkg, res, err := c.store.Put(server, tools)
+	if err != nil {
+		err = fmt.Errorf("generating stubs for %s: %w", server, err)
+		c.setGenErr(server, err)
+		return nil, res, err
 	}
-	err = fmt.Errorf("generating stubs for %s: %w", server, err)
-	c.setGenErr(server, err)
-	return nil, Unchanged, err
+	c.setGenErr(server, nil)
+	return pkg, res, nil
 }
 
 func (c *Coordinator) setGenErr(server string, err error) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil {
+		delete(c.genErrs, server)
+		return
+	}
 	c.genErrs[server] = err.Error()
-	c.mu.Unlock()
 }
 
-// stubs returns server's generated package: the one made in this process, else the workspace's
-// tools.json snapshot, else it waits (bounded by ServerWait) for the server and generates.
+// stubs returns server's generated package: the store's, else it waits (bounded by
+// ServerWait) for the server and generates.
 func (c *Coordinator) stubs(ctx context.Context, server string) (*codegen.Package, error) {
 	if !c.configuredNames()[server] {
 		return nil, fmt.Errorf("unknown server %q; configured: %s", server, strings.Join(serverNames(c.Config()), ", "))
 	}
-	if pkg := c.stubsNow(server); pkg != nil {
+	if pkg := c.store.Get(server); pkg != nil {
 		return pkg, nil
 	}
 	wctx, cancel := context.WithTimeout(ctx, c.opts.ServerWait)
 	defer cancel()
-	if _, err := c.generateOne(wctx, server); err != nil {
+	if _, err := c.generate(wctx, server); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			for _, st := range c.pool.Status() {
 				if st.Name == server && st.Err != "" {
@@ -335,39 +334,10 @@ func (c *Coordinator) stubs(ctx context.Context, server string) (*codegen.Packag
 		}
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.pkgs[server], nil
-}
-
-// stubsNow returns server's stubs if they can be had without waiting for the server: made in
-// this process, or from the workspace's tools.json snapshot. Otherwise nil.
-func (c *Coordinator) stubsNow(server string) *codegen.Package {
-	c.mu.Lock()
-	pkg := c.pkgs[server]
-	c.mu.Unlock()
-	if pkg != nil {
-		return pkg
+	if pkg := c.store.Get(server); pkg != nil {
+		return pkg, nil
 	}
-	e, ok := c.ws.Entry(server)
-	if !ok {
-		return nil
-	}
-	data, err := os.ReadFile(filepath.Join(c.ws.toolsDir(), e.Package, "tools.json"))
-	var tools []*mcp.Tool
-	if err != nil || json.Unmarshal(data, &tools) != nil {
-		return nil
-	}
-	if pkg, err = codegen.Generate(server, tools); err != nil {
-		return nil
-	}
-	pkg.Name = e.Package
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.pkgs[server] == nil {
-		c.pkgs[server] = pkg
-	}
-	return c.pkgs[server]
+	return nil, fmt.Errorf("server %s: its stubs could not be stored", server)
 }
 
 func (c *Coordinator) configuredNames() map[string]bool {

@@ -67,7 +67,7 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 	tokens := ledger.NewCounter()
 	res, err := c.sb.Run(ctx, &sandbox.Request{
 		Source:   code,
-		Packages: c.ws.FS(),
+		Packages: c.store.FS(),
 		Limits:   sandbox.Limits{Timeout: timeout},
 		Tools:    c.pool,
 		Observe:  tokens.Add,
@@ -130,16 +130,10 @@ var ErrServerUnavailable = errors.New("server unavailable")
 // removed. A server that cannot provide them is reported by name.
 func (c *Coordinator) ensureUsedStubs(ctx context.Context, code string) error {
 	for _, s := range c.Config().Servers {
-		pkg := c.ws.PackageFor(s.Name)
+		pkg := c.store.PackageFor(s.Name)
 		if !strings.Contains(code, `"mcp_tools/`+pkg+`"`) && !usesIdent(code, pkg) {
 			continue
 		}
-		if c.ws.Present(s.Name) {
-			continue
-		}
-		c.mu.Lock()
-		delete(c.pkgs, s.Name) // its files are gone: generate them again
-		c.mu.Unlock()
 		if _, err := c.stubs(ctx, s.Name); err != nil {
 			return fmt.Errorf("%w: the snippet uses %s, whose stubs are not available: %w", ErrServerUnavailable, pkg, err)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/downstream"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/stubstore"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/testenv"
 )
 
@@ -153,7 +154,7 @@ func TestVanishedStubsAreRegenerated(t *testing.T) {
 	if out, isErr := f.call(t, "execute_code", map[string]any{"code": code}); isErr || !strings.HasPrefix(out, "80 <nil>") {
 		t.Fatalf("first run: %s", out)
 	}
-	other, err := OpenWorkspace(f.c.Workspace())
+	other, err := stubstore.Open(f.c.Workspace())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +167,7 @@ func TestVanishedStubsAreRegenerated(t *testing.T) {
 	if _, ok := other.Entry("inventory"); ok {
 		t.Fatal("the other workspace still has the entry")
 	}
-	again, _ := OpenWorkspace(f.c.Workspace())
+	again, _ := stubstore.Open(f.c.Workspace())
 	if _, ok := again.Entry("inventory"); !ok {
 		t.Error("the manifest on disk lacks inventory after the regeneration")
 	}

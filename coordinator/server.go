@@ -132,7 +132,7 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 		fmt.Fprintf(&b, "no servers configured in %s\n", c.opts.ConfigPath)
 	}
 	for _, st := range status {
-		e, generated := c.ws.Entry(st.Name)
+		e, generated := c.store.Entry(st.Name)
 		fmt.Fprintf(&b, "%s: %s", st.Name, st.State)
 		if st.Err != "" {
 			fmt.Fprintf(&b, " (%s)", oneLine(st.Err, 300))
@@ -143,7 +143,7 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 		if generated {
 			fmt.Fprintf(&b, ", import \"mcp_tools/%s\", generated %s", e.Package, e.GeneratedAt.Format(time.RFC3339))
 		} else {
-			fmt.Fprintf(&b, ", import \"mcp_tools/%s\" (not generated yet)", c.ws.PackageFor(st.Name))
+			fmt.Fprintf(&b, ", import \"mcp_tools/%s\" (not generated yet)", c.store.PackageFor(st.Name))
 		}
 		c.mu.Lock()
 		if ge := c.genErrs[st.Name]; ge != "" {
@@ -260,7 +260,7 @@ func (c *Coordinator) allStubs(ctx context.Context, wait time.Duration) ([]*code
 	defer cancel()
 	var wg sync.WaitGroup
 	for i, s := range servers {
-		if pkgs[i] = c.stubsNow(s.Name); pkgs[i] != nil {
+		if pkgs[i] = c.store.Get(s.Name); pkgs[i] != nil {
 			continue
 		}
 		wg.Add(1)

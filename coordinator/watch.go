@@ -93,20 +93,12 @@ func (c *Coordinator) switchConfig(ctx context.Context, cfg *downstream.Config, 
 	c.mu.Lock()
 	c.cfg = cfg
 	c.configNote = note
-	for name := range c.pkgs {
-		if !keep[name] {
-			delete(c.pkgs, name)
-		}
-	}
-	for _, name := range started {
-		delete(c.pkgs, name)
-	}
 	c.mu.Unlock()
 	c.log.Info("config changed", "file", c.opts.ConfigPath, "servers", len(cfg.Servers), "started", started)
-	if err := c.ws.Remove(removed); err != nil {
+	if err := c.store.Remove(removed); err != nil {
 		c.log.Warn("workspace", "err", err)
 	}
-	c.ws.Reserve(names)
+	c.store.Reserve(names)
 	for _, name := range started {
 		c.background(func() { c.generateWhenReady(ctx, name) })
 	}

@@ -30,6 +30,7 @@ import (
 
 	"github.com/mcp-coordinator/mcp-coordinator/coordinator"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/stubstore"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/process"
 )
@@ -205,7 +206,7 @@ func runSnippet(ctx context.Context, c *coordinator.Coordinator, file string, ti
 }
 
 func stats(workspace string, stdout, stderr io.Writer) int {
-	dir, err := coordinator.ResolveWorkspace(workspace)
+	dir, err := stubstore.ResolveWorkspace(workspace)
 	if err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator stats:", err)
 		return 2

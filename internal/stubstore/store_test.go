@@ -1,4 +1,4 @@
-package coordinator
+package stubstore
 
 import (
 	"encoding/json"
@@ -16,8 +16,8 @@ import (
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
 )
 
-func TestWorkspacePackageNames(t *testing.T) {
-	w, err := OpenWorkspace(t.TempDir())
+func TestStorePackageNames(t *testing.T) {
+	w, err := Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,35 +29,32 @@ func TestWorkspacePackageNames(t *testing.T) {
 		{"mcp_tools", "mcp_tools_2"},
 	}
 	for _, tt := range tests {
-		pkg, err := codegen.Generate(tt.server, tools)
+		pkg, _, err := w.Put(tt.server, tools)
 		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(tt.server, pkg); err != nil {
 			t.Fatal(err)
 		}
 		if pkg.Name != tt.want {
 			t.Errorf("%s: package %s, want %s", tt.server, pkg.Name, tt.want)
 		}
-		src := filepath.Join(w.Dir, "mcp_tools", tt.want, tt.want+".go")
+		src := filepath.Join(w.Dir(), "mcp_tools", tt.want, tt.want+".go")
 		f, err := parser.ParseFile(token.NewFileSet(), src, nil, parser.PackageClauseOnly)
 		if err != nil || f.Name.Name != tt.want {
 			t.Errorf("%s: %s declares %v (%v), want package %s", tt.server, src, f.Name, err, tt.want)
 		}
 		// Unchanged tools are not rewritten, and keep their name.
-		again, _ := codegen.Generate(tt.server, tools)
-		if res, err := w.Write(tt.server, again); err != nil || res != Unchanged || again.Name != tt.want {
-			t.Errorf("%s: rewrite gave %v %v %s", tt.server, res, err, again.Name)
+		again, res, err := w.Put(tt.server, tools)
+		if err != nil || res != Unchanged || again.Name != tt.want {
+			t.Errorf("%s: rewrite gave %v %v", tt.server, res, err)
 		}
 	}
 }
 
-func TestWorkspaceDamagedManifest(t *testing.T) {
+func TestStoreDamagedManifest(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "mcp_tools", "keep"), 0o755)
 	bad, _ := json.Marshal(map[string]ManifestEntry{"a": {Package: ""}, "b": {Package: "../../etc"}, "c": {Package: "keep"}})
 	os.WriteFile(filepath.Join(dir, "mcp_tools", "manifest.json"), bad, 0o644)
-	w, err := OpenWorkspace(dir)
+	w, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,20 +73,18 @@ func TestWorkspaceDamagedManifest(t *testing.T) {
 }
 
 // Two processes with different configs may share a workspace: neither loses the other's entries.
-func TestWorkspaceShared(t *testing.T) {
+func TestStoreShared(t *testing.T) {
 	dir := t.TempDir()
-	a, _ := OpenWorkspace(dir)
-	b, _ := OpenWorkspace(dir)
+	a, _ := Open(dir)
+	b, _ := Open(dir)
 	tools := []*mcp.Tool{{Name: "greet", InputSchema: map[string]any{"type": "object"}}}
-	pa, _ := codegen.Generate("alpha", tools)
-	pb, _ := codegen.Generate("beta", tools)
-	if _, err := a.Write("alpha", pa); err != nil {
+	if _, _, err := a.Put("alpha", tools); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Write("beta", pb); err != nil {
+	if _, _, err := b.Put("beta", tools); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := OpenWorkspace(dir)
+	c, _ := Open(dir)
 	for _, s := range []string{"alpha", "beta"} {
 		if _, ok := c.Entry(s); !ok {
 			t.Errorf("the manifest lost %s", s)
@@ -98,12 +93,11 @@ func TestWorkspaceShared(t *testing.T) {
 }
 
 // Keys that map to one package name get their names in sorted order, whichever is written first.
-func TestWorkspaceReserve(t *testing.T) {
-	w, _ := OpenWorkspace(t.TempDir())
+func TestStoreReserve(t *testing.T) {
+	w, _ := Open(t.TempDir())
 	w.Reserve([]string{"my_server", "my-server"})
 	tools := []*mcp.Tool{{Name: "greet", InputSchema: map[string]any{"type": "object"}}}
-	p, _ := codegen.Generate("my_server", tools)
-	w.Write("my_server", p)
+	p, _, _ := w.Put("my_server", tools)
 	if p.Name != "my_server_2" || w.PackageFor("my-server") != "my_server" {
 		t.Errorf("my_server got %s, my-server %s; want my_server_2 and my_server", p.Name, w.PackageFor("my-server"))
 	}
@@ -112,33 +106,29 @@ func TestWorkspaceReserve(t *testing.T) {
 // Concurrent generate runs in two processes kept only 15 to 27 of 30 manifest entries (a
 // read-modify-write without a cross-process lock), and two keys that map to one package name in
 // two processes overwrote each other's directory.
-func TestWorkspaceSharedConcurrently(t *testing.T) {
+func TestStoreSharedConcurrently(t *testing.T) {
 	dir := t.TempDir()
-	a, _ := OpenWorkspace(dir)
-	b, _ := OpenWorkspace(dir)
+	a, _ := Open(dir)
+	b, _ := Open(dir)
 	tools := []*mcp.Tool{{Name: "greet", InputSchema: map[string]any{"type": "object"}}}
 	var wg sync.WaitGroup
 	for i := range 15 {
 		for _, w := range []struct {
-			ws     *Workspace
+			ws     *Store
 			server string
 		}{{a, fmt.Sprintf("a%d", i)}, {b, fmt.Sprintf("b%d", i)}} {
 			wg.Go(func() {
-				pkg, err := codegen.Generate(w.server, tools)
-				if err == nil {
-					_, err = w.ws.Write(w.server, pkg)
-				}
-				if err != nil {
+				if _, _, err := w.ws.Put(w.server, tools); err != nil {
 					t.Error(err)
 				}
 			})
 		}
 	}
 	var pa, pb *codegen.Package
-	wg.Go(func() { pa, _ = codegen.Generate("my-server", tools); a.Write("my-server", pa) })
-	wg.Go(func() { pb, _ = codegen.Generate("my_server", tools); b.Write("my_server", pb) })
+	wg.Go(func() { pa, _, _ = a.Put("my-server", tools) })
+	wg.Go(func() { pb, _, _ = b.Put("my_server", tools) })
 	wg.Wait()
-	c, _ := OpenWorkspace(dir)
+	c, _ := Open(dir)
 	if got := len(c.manifest); got != 32 {
 		t.Errorf("the manifest holds %d entries, want 32", got)
 	}
@@ -150,5 +140,35 @@ func TestWorkspaceSharedConcurrently(t *testing.T) {
 		if e, _ := c.Entry(server); err != nil || e.Package != name || !strings.Contains(string(src), "package "+name+"\n") {
 			t.Errorf("%s: manifest %+v, package %s: %v", server, e, name, err)
 		}
+	}
+}
+
+// A package held in memory whose files another process removed is written again by Get; a
+// package on disk only is loaded from its tools.json.
+func TestStoreGet(t *testing.T) {
+	dir := t.TempDir()
+	a, _ := Open(dir)
+	tools := []*mcp.Tool{{Name: "greet", InputSchema: map[string]any{"type": "object"}}}
+	put, _, err := a.Put("alpha", tools)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Open(dir)
+	got := b.Get("alpha")
+	if got == nil || got.Hash != put.Hash || got.Name != "alpha" || string(got.Source) != string(put.Source) {
+		t.Fatalf("Get from disk: %+v", got)
+	}
+	if err := b.Remove([]string{"alpha"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Get("alpha"); got == nil || !a.Present("alpha") {
+		t.Fatalf("Get after another process removed the package: %v, present %v", got, a.Present("alpha"))
+	}
+	c, _ := Open(dir)
+	if e, ok := c.Entry("alpha"); !ok || e.Hash != put.Hash {
+		t.Errorf("the manifest lacks the rewritten entry: %+v", e)
+	}
+	if c.Get("nope") != nil {
+		t.Error("Get of an unknown server")
 	}
 }

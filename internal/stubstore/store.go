@@ -1,10 +1,9 @@
-package coordinator
+package stubstore
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"go/parser"
 	"go/token"
 	"io/fs"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/flock"
@@ -39,23 +40,26 @@ func ResolveWorkspace(explicit string) (string, error) {
 	return filepath.Join(home, ".mcp-coordinator"), nil
 }
 
-// Workspace is the directory that holds generated stubs, skills and the usage ledger:
+// Store is the one owner of a workspace's generated stub packages:
 //
 //	mcp_tools/go.mod            module mcp_tools (so the tree builds with the Go toolchain)
 //	mcp_tools/runtime.go        the runtime the stubs import
 //	mcp_tools/manifest.json     server -> package, tools hash, generation time
 //	mcp_tools/<pkg>/<pkg>.go    one generated package per server
 //	mcp_tools/<pkg>/tools.json  the tools it was generated from
-//	skills/                     saved skills
-//	usage.jsonl                 the ledger
+//	mcp_tools/.lock             the cross-process lock
 //
-// A Workspace is safe for concurrent use.
-type Workspace struct {
-	Dir string
+// It keeps the generated packages in memory too; [Store.Get] and [Store.Put] are the one way
+// out and the one way in. A Store is safe for concurrent use, and several processes may share a
+// workspace: every change to the manifest or a package directory happens under a file lock,
+// with the manifest read again under it.
+type Store struct {
+	dir string // the workspace
 
 	mu       sync.Mutex
-	manifest map[string]ManifestEntry // by server name
-	reserved map[string]string        // server -> package name, for servers not generated yet
+	manifest map[string]ManifestEntry    // by server name
+	reserved map[string]string           // server -> package name, for servers not generated yet
+	pkgs     map[string]*codegen.Package // server -> its package, as generated or loaded
 }
 
 // ManifestEntry records one generated package.
@@ -66,9 +70,9 @@ type ManifestEntry struct {
 	GeneratedAt time.Time `json:"generated_at"`
 }
 
-// OpenWorkspace creates dir's layout if needed and loads its manifest.
-func OpenWorkspace(dir string) (*Workspace, error) {
-	w := &Workspace{Dir: dir, manifest: map[string]ManifestEntry{}, reserved: map[string]string{}}
+// Open creates the layout of the workspace dir if needed and loads its manifest.
+func Open(dir string) (*Store, error) {
+	w := &Store{dir: dir, manifest: map[string]ManifestEntry{}, reserved: map[string]string{}, pkgs: map[string]*codegen.Package{}}
 	for _, d := range []string{w.toolsDir(), filepath.Join(dir, "skills")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("workspace %s: %w", dir, err)
@@ -88,10 +92,13 @@ func OpenWorkspace(dir string) (*Workspace, error) {
 	return w, nil
 }
 
+// Dir returns the workspace directory.
+func (w *Store) Dir() string { return w.dir }
+
 // readManifest reads the manifest from disk. A missing or damaged manifest is empty (it only costs
 // a regeneration), and entries whose package is not a plain identifier are dropped: Remove
 // deletes mcp_tools/<package>.
-func (w *Workspace) readManifest() (map[string]ManifestEntry, error) {
+func (w *Store) readManifest() (map[string]ManifestEntry, error) {
 	m := map[string]ManifestEntry{}
 	data, err := os.ReadFile(w.manifestPath())
 	if errors.Is(err, fs.ErrNotExist) {
@@ -111,34 +118,38 @@ func (w *Workspace) readManifest() (map[string]ManifestEntry, error) {
 	return m, nil
 }
 
-func (w *Workspace) toolsDir() string     { return filepath.Join(w.Dir, "mcp_tools") }
-func (w *Workspace) manifestPath() string { return filepath.Join(w.toolsDir(), "manifest.json") }
+func (w *Store) toolsDir() string     { return filepath.Join(w.dir, "mcp_tools") }
+func (w *Store) manifestPath() string { return filepath.Join(w.toolsDir(), "manifest.json") }
 
 // FS returns the workspace as the sandbox reads it (GOPATH src layout).
-func (w *Workspace) FS() fs.FS { return os.DirFS(w.Dir) }
+func (w *Store) FS() fs.FS { return os.DirFS(w.dir) }
 
 // Entry returns the manifest entry of server.
-func (w *Workspace) Entry(server string) (ManifestEntry, bool) {
+func (w *Store) Entry(server string) (ManifestEntry, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	e, ok := w.manifest[server]
 	return e, ok
 }
 
-// Present reports whether server's package is generated and its source is on disk (another
-// process sharing the workspace may have removed it).
-func (w *Workspace) Present(server string) bool {
-	e, ok := w.Entry(server)
-	if !ok {
-		return false
-	}
+// sourcePresent reports whether the source of e is on disk (another process sharing the
+// workspace may have removed it).
+func (w *Store) sourcePresent(e ManifestEntry) bool {
 	_, err := os.Stat(filepath.Join(w.toolsDir(), e.Package, e.Package+".go"))
 	return err == nil
 }
 
+// Present reports whether server's package is generated and its source is on disk.
+func (w *Store) Present(server string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	e, ok := w.manifest[server]
+	return ok && w.sourcePresent(e)
+}
+
 // PackageFor returns the package name that server's stubs use (or will use): codegen's name,
 // suffixed with _2, _3 when another server or an allowed standard package already holds it.
-func (w *Workspace) PackageFor(server string) string {
+func (w *Store) PackageFor(server string) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.packageForLocked(server)
@@ -146,7 +157,7 @@ func (w *Workspace) PackageFor(server string) string {
 
 // Reserve settles the package names of servers that have none yet, in sorted order, so that two
 // keys mapping to one name (my-server, my_server) get the same names whichever is generated first.
-func (w *Workspace) Reserve(servers []string) {
+func (w *Store) Reserve(servers []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	sorted := slices.Sorted(slices.Values(servers))
@@ -158,7 +169,7 @@ func (w *Workspace) Reserve(servers []string) {
 	}
 }
 
-func (w *Workspace) packageForLocked(server string) string {
+func (w *Store) packageForLocked(server string) string {
 	if e, ok := w.manifest[server]; ok {
 		return e.Package
 	}
@@ -191,7 +202,7 @@ func (w *Workspace) packageForLocked(server string) string {
 
 // heldByOther reports whether the manifest gives package name to a server other than server
 // (another process sharing the workspace wrote it since name was reserved).
-func (w *Workspace) heldByOther(server, name string) bool {
+func (w *Store) heldByOther(server, name string) bool {
 	for s, e := range w.manifest {
 		if s != server && e.Package == name {
 			return true
@@ -215,49 +226,101 @@ func (r WriteResult) String() string {
 	return "unchanged"
 }
 
-// Write stores a generated package under the name PackageFor gives (renaming it when that differs
-// from codegen's, and setting pkg.Name) unless the manifest already holds the same tools hash and the
-// source file is present.
-func (w *Workspace) Write(server string, pkg *codegen.Package) (WriteResult, error) {
+// Get returns server's package without talking to the server: the one in memory, else the one
+// the workspace holds (generated from its tools.json). When another process sharing the
+// workspace removed the files of a package held in memory, Get writes them again. It returns
+// nil when the workspace has no package for server.
+func (w *Store) Get(server string) *codegen.Package {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if pkg := w.pkgs[server]; pkg != nil {
+		if e, ok := w.manifest[server]; ok && e.Hash == pkg.Hash && w.sourcePresent(e) {
+			return pkg
+		}
+		if _, err := w.putLocked(server, pkg); err != nil {
+			return nil
+		}
+		return pkg
+	}
+	e, ok := w.manifest[server]
+	if !ok || !w.sourcePresent(e) {
+		return nil
+	}
+	data, err := os.ReadFile(filepath.Join(w.toolsDir(), e.Package, "tools.json"))
+	var tools []*mcp.Tool
+	if err != nil || json.Unmarshal(data, &tools) != nil {
+		return nil
+	}
+	pkg, err := codegen.Generate(server, e.Package, tools)
+	if err != nil {
+		return nil
+	}
+	w.pkgs[server] = pkg
+	return pkg
+}
+
+// Put generates server's package from tools, under the name PackageFor settles, and stores it:
+// in memory, and on disk unless the manifest already holds the same tools hash and the source
+// file is present.
+func (w *Store) Put(server string, tools []*mcp.Tool) (*codegen.Package, WriteResult, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	unlock, err := w.lockShared()
+	if err != nil {
+		return nil, Unchanged, err
+	}
+	defer unlock()
+	pkg, err := codegen.Generate(server, w.packageForLocked(server), tools)
+	if err != nil {
+		return nil, Unchanged, err
+	}
+	res, err := w.writeLocked(server, pkg)
+	if err != nil {
+		return nil, Unchanged, err
+	}
+	w.pkgs[server] = pkg
+	return pkg, res, nil
+}
+
+// putLocked writes pkg again under the cross-process lock, if its name is still free; w.mu is
+// held.
+func (w *Store) putLocked(server string, pkg *codegen.Package) (WriteResult, error) {
 	unlock, err := w.lockShared()
 	if err != nil {
 		return Unchanged, err
 	}
 	defer unlock()
-	name, generated := w.packageForLocked(server), pkg.Name
-	pkg.Name = name
-	dir := filepath.Join(w.toolsDir(), name)
-	src := filepath.Join(dir, name+".go")
-	if e, ok := w.manifest[server]; ok && e.Hash == pkg.Hash {
-		if _, err := os.Stat(src); err == nil {
-			return Unchanged, nil
-		}
+	if w.packageForLocked(server) != pkg.Name {
+		delete(w.pkgs, server)
+		return Unchanged, fmt.Errorf("workspace: package %s of %s is taken by another server", pkg.Name, server)
 	}
-	source := pkg.Source
-	if name != generated {
-		var err error
-		if source, err = renamePackage(source, name); err != nil {
-			return Unchanged, fmt.Errorf("workspace: package %s: %w", name, err)
-		}
+	return w.writeLocked(server, pkg)
+}
+
+// writeLocked writes pkg's files and manifest entry unless they are current; w.mu and the
+// cross-process lock are held.
+func (w *Store) writeLocked(server string, pkg *codegen.Package) (WriteResult, error) {
+	dir := filepath.Join(w.toolsDir(), pkg.Name)
+	if e, ok := w.manifest[server]; ok && e.Hash == pkg.Hash && e.Package == pkg.Name && w.sourcePresent(e) {
+		return Unchanged, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Unchanged, fmt.Errorf("workspace: %w", err)
 	}
-	if err := writeAtomic(src, source); err != nil {
+	if err := writeAtomic(filepath.Join(dir, pkg.Name+".go"), pkg.Source); err != nil {
 		return Unchanged, err
 	}
 	if err := writeAtomic(filepath.Join(dir, "tools.json"), pkg.ToolsJSON); err != nil {
 		return Unchanged, err
 	}
-	e := ManifestEntry{Package: name, Hash: pkg.Hash, Tools: len(pkg.Tools), GeneratedAt: time.Now().UTC()}
+	e := ManifestEntry{Package: pkg.Name, Hash: pkg.Hash, Tools: len(pkg.Tools), GeneratedAt: time.Now().UTC()}
 	return Written, w.updateManifestLocked(func(m map[string]ManifestEntry) { m[server] = e })
 }
 
 // Remove deletes the packages of the named servers (those it has) and forgets them. Only
-// servers that left this process's config are named: another config may share the workspace.
-func (w *Workspace) Remove(servers []string) error {
+// servers that left this process's config are named: another config may share the workspace
+// (and a process whose packages another removed gets them back from Get or Put).
+func (w *Store) Remove(servers []string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	unlock, err := w.lockShared()
@@ -274,6 +337,7 @@ func (w *Workspace) Remove(servers []string) error {
 		if err := os.RemoveAll(filepath.Join(w.toolsDir(), e.Package)); err != nil {
 			return fmt.Errorf("workspace: %w", err)
 		}
+		delete(w.pkgs, server)
 		gone = append(gone, server)
 	}
 	if len(gone) == 0 {
@@ -289,7 +353,7 @@ func (w *Workspace) Remove(servers []string) error {
 // lockShared takes the workspace's cross-process lock (other coordinators may share the
 // workspace) and reloads the manifest as they left it; w.mu is held. Every change to the
 // manifest or to a package directory happens under it.
-func (w *Workspace) lockShared() (unlock func(), err error) {
+func (w *Store) lockShared() (unlock func(), err error) {
 	l, err := flock.Lock(filepath.Join(w.toolsDir(), ".lock"))
 	if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
@@ -306,7 +370,7 @@ func (w *Workspace) lockShared() (unlock func(), err error) {
 // updateManifestLocked applies change to the manifest as it is on disk now (another process may
 // share the workspace and have written entries of its own), saves it and keeps it. The
 // cross-process lock is held.
-func (w *Workspace) updateManifestLocked(change func(map[string]ManifestEntry)) error {
+func (w *Store) updateManifestLocked(change func(map[string]ManifestEntry)) error {
 	m, err := w.readManifest()
 	if err != nil {
 		return err
@@ -321,17 +385,6 @@ func (w *Workspace) updateManifestLocked(change func(map[string]ManifestEntry)) 
 	}
 	w.manifest = m
 	return nil
-}
-
-// renamePackage rewrites the package clause of a generated file: two config keys can map to
-// one package name (my-server and my_server), and the second one gets a suffix.
-func renamePackage(src []byte, name string) ([]byte, error) {
-	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.PackageClauseOnly)
-	if err != nil {
-		return nil, err
-	}
-	start, end := int(f.Name.Pos())-1, int(f.Name.End())-1
-	return append(append(append([]byte{}, src[:start]...), name...), src[end:]...), nil
 }
 
 func writeIfChanged(path string, data []byte) error {
