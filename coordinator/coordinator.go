@@ -63,7 +63,7 @@ type Coordinator struct {
 
 	mu      sync.Mutex
 	cfg     *downstream.Config
-	genErrs map[string]string           // server -> last generation failure
+	genErrs map[string]string // server -> last generation failure
 	// configNote says why the last config change was not fully applied, or is empty.
 	configNote string
 	// pending is a config change waiting for a person's approval, or nil.
