@@ -148,14 +148,11 @@ func New(opts Options) (*Coordinator, error) {
 	return c, nil
 }
 
-// Workspace returns the workspace directory in use.
-func (c *Coordinator) Workspace() string { return c.store.Dir() }
+// Paths returns the config file and the workspace directory in use.
+func (c *Coordinator) Paths() (config, workspace string) { return c.opts.ConfigPath, c.store.Dir() }
 
-// ConfigPath returns the config file in use.
-func (c *Coordinator) ConfigPath() string { return c.opts.ConfigPath }
-
-// Config returns the config in use.
-func (c *Coordinator) Config() *downstream.Config {
+// config returns the config in use.
+func (c *Coordinator) config() *downstream.Config {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.cfg
@@ -165,8 +162,8 @@ func (c *Coordinator) Config() *downstream.Config {
 // soon as it is ready (only rewriting them when its tools changed), and watches the config file.
 // It returns at once.
 func (c *Coordinator) Start(ctx context.Context) {
-	ctx = c.StartPool(ctx)
-	for _, s := range c.Config().Servers {
+	ctx = c.startPool(ctx)
+	for _, s := range c.config().Servers {
 		c.background(func() { c.generateWhenReady(ctx, s.Name) })
 	}
 	if c.opts.ConfigPoll > 0 {
@@ -174,15 +171,16 @@ func (c *Coordinator) Start(ctx context.Context) {
 	}
 }
 
-// StartPool only begins connecting the configured servers (what the CLI's generate needs) and
-// returns the context that Close cancels. Without it, a server starts on first use.
-func (c *Coordinator) StartPool(ctx context.Context) context.Context {
-	ctx, c.stop = context.WithCancel(ctx)
+// startPool begins connecting the configured servers, once, and returns the context that
+// Close cancels. Without it, a server starts on first use.
+func (c *Coordinator) startPool(ctx context.Context) context.Context {
 	c.mu.Lock()
-	c.life = ctx
-	c.mu.Unlock()
-	c.pool.Start(ctx)
-	return ctx
+	defer c.mu.Unlock()
+	if c.life == nil {
+		c.life, c.stop = context.WithCancel(ctx)
+		c.pool.Start(c.life)
+	}
+	return c.life
 }
 
 // background runs f on a goroutine that Close waits for.
@@ -229,11 +227,12 @@ func (r GenerateReport) String() string {
 }
 
 // Generate (re)introspects servers (all configured servers when none are named), concurrently,
-// and writes the stubs of each whose tools changed. progress, when not nil, is called (one call at a
+// and writes the stubs of each whose tools changed. Without Start, it starts the servers itself. progress, when not nil, is called (one call at a
 // time) as each server finishes. It returns one report per server, sorted; an error only for an
 // unknown server name.
 func (c *Coordinator) Generate(ctx context.Context, servers []string, progress func(done, total int, r GenerateReport)) ([]GenerateReport, error) {
-	cfg := c.Config()
+	c.startPool(ctx)
+	cfg := c.config()
 	known := map[string]bool{}
 	for _, s := range cfg.Servers {
 		known[s.Name] = true
@@ -316,7 +315,7 @@ func (c *Coordinator) setGenErr(server string, err error) {
 // ServerWait) for the server and generates.
 func (c *Coordinator) stubs(ctx context.Context, server string) (*codegen.Package, error) {
 	if !c.configuredNames()[server] {
-		return nil, fmt.Errorf("unknown server %q; configured: %s", server, strings.Join(serverNames(c.Config()), ", "))
+		return nil, fmt.Errorf("unknown server %q; configured: %s", server, strings.Join(serverNames(c.config()), ", "))
 	}
 	if pkg := c.store.Get(server); pkg != nil {
 		return pkg, nil
@@ -342,7 +341,7 @@ func (c *Coordinator) stubs(ctx context.Context, server string) (*codegen.Packag
 
 func (c *Coordinator) configuredNames() map[string]bool {
 	names := map[string]bool{}
-	for _, s := range c.Config().Servers {
+	for _, s := range c.config().Servers {
 		names[s.Name] = true
 	}
 	return names

@@ -298,7 +298,7 @@ func TestGenerateToolsProgressAndWorkspaceBuilds(t *testing.T) {
 		t.Skip("no go toolchain")
 	}
 	cmd := exec.Command(gobin, "vet", "./...")
-	cmd.Dir = filepath.Join(f.c.Workspace(), "mcp_tools")
+	cmd.Dir = filepath.Join(f.c.store.Dir(), "mcp_tools")
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("go vet in the workspace: %v\n%s", err, out)

@@ -47,7 +47,7 @@ func realCoordinator(t *testing.T) (c *Coordinator, root string, errorLines []st
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	// No StartPool: the servers start on first use, as in the CLI's run.
+	// No Start: the servers start on first use, as in the CLI's run.
 	return c, root, errorLines
 }
 

@@ -129,7 +129,7 @@ var ErrServerUnavailable = errors.New("server unavailable")
 // just added to the config, or one whose package another coordinator sharing the workspace
 // removed. A server that cannot provide them is reported by name.
 func (c *Coordinator) ensureUsedStubs(ctx context.Context, code string) error {
-	for _, s := range c.Config().Servers {
+	for _, s := range c.config().Servers {
 		pkg := c.store.PackageFor(s.Name)
 		if !strings.Contains(code, `"mcp_tools/`+pkg+`"`) && !usesIdent(code, pkg) {
 			continue

@@ -137,7 +137,7 @@ func TestSelfSpawnThroughAShellStops(t *testing.T) {
 	}
 	defer c.Close()
 	ctx := context.Background()
-	c.StartPool(ctx)
+	c.startPool(ctx)
 	c.pool.WaitAll(ctx)
 	st := c.pool.Status()
 	if len(st) != 1 || st[0].State != downstream.StateFailed || !strings.Contains(st[0].Err, "started by another one") {
@@ -154,7 +154,7 @@ func TestVanishedStubsAreRegenerated(t *testing.T) {
 	if out, isErr := f.call(t, "execute_code", map[string]any{"code": code}); isErr || !strings.HasPrefix(out, "80 <nil>") {
 		t.Fatalf("first run: %s", out)
 	}
-	other, err := stubstore.Open(f.c.Workspace())
+	other, err := stubstore.Open(f.c.store.Dir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestVanishedStubsAreRegenerated(t *testing.T) {
 	if _, ok := other.Entry("inventory"); ok {
 		t.Fatal("the other workspace still has the entry")
 	}
-	again, _ := stubstore.Open(f.c.Workspace())
+	again, _ := stubstore.Open(f.c.store.Dir())
 	if _, ok := again.Entry("inventory"); !ok {
 		t.Error("the manifest on disk lacks inventory after the regeneration")
 	}

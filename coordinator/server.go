@@ -18,8 +18,8 @@ import (
 // Version is reported to MCP clients.
 var Version = "0.1.0"
 
-// Instructions is the server's instructions for the model: how to work with the coordinator.
-const Instructions = `Every configured MCP server is available as a typed Go package. Work like this:
+// instructions is the server's instructions for the model: how to work with the coordinator.
+const instructions = `Every configured MCP server is available as a typed Go package. Work like this:
 1. Find tools with search_tools (or list_servers, then list_tools).
 2. Read the exact Go types with get_tool.
 3. Write ONE Go snippet that does the whole job and run it with execute_code: call the tools, chain and filter their results in Go, and print only the answer. Tool results stay in the sandbox; only what you print comes back to you.
@@ -33,7 +33,7 @@ A failed run says the kind of error, the snippet line and a hint: fix the snippe
 // NewServer returns the coordinator's MCP server. Call c.Start before serving.
 func NewServer(c *Coordinator) *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{Name: "mcp-coordinator", Version: Version}, &mcp.ServerOptions{
-		Instructions: Instructions,
+		Instructions: instructions,
 	})
 	ro := &mcp.ToolAnnotations{ReadOnlyHint: true}
 	addTool(s, c, &mcp.Tool{Name: "list_servers", Annotations: ro,
@@ -152,7 +152,7 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 		c.mu.Unlock()
 		b.WriteByte('\n')
 	}
-	for _, s := range c.Config().Skipped {
+	for _, s := range c.config().Skipped {
 		fmt.Fprintf(&b, "%s: skipped (%s)\n", s.Name, s.Reason)
 	}
 	c.mu.Lock()
@@ -254,7 +254,7 @@ func plural(n int, what string) string {
 // allStubs returns the stubs of every configured server, waiting at most wait in all (servers in
 // parallel) for those still starting, and the names of the servers it has none for.
 func (c *Coordinator) allStubs(ctx context.Context, wait time.Duration) ([]*codegen.Package, []string) {
-	servers := c.Config().Servers
+	servers := c.config().Servers
 	pkgs := make([]*codegen.Package, len(servers))
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()

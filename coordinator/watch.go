@@ -51,7 +51,7 @@ func (c *Coordinator) watchConfig(ctx context.Context, every time.Duration) {
 // tool call (see askApproval). Otherwise those servers start at the next restart of
 // mcp-coordinator, and list_servers says so.
 func (c *Coordinator) applyConfig(ctx context.Context, cfg *downstream.Config) {
-	old := c.Config()
+	old := c.config()
 	starts := startsNew(old, cfg)
 	if len(starts) == 0 {
 		c.setPending(nil)
@@ -76,7 +76,7 @@ func (c *Coordinator) applyConfig(ctx context.Context, cfg *downstream.Config) {
 // go, and started servers' stubs generate in the background (under ctx, the coordinator's
 // life). note is what list_servers says about the change.
 func (c *Coordinator) switchConfig(ctx context.Context, cfg *downstream.Config, note string) {
-	old := c.Config()
+	old := c.config()
 	started := c.pool.Update(cfg.Servers)
 	keep := map[string]bool{}
 	var names []string

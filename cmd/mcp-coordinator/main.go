@@ -152,14 +152,14 @@ func serve(ctx context.Context, c *coordinator.Coordinator, stderr io.Writer) in
 }
 
 func generate(ctx context.Context, c *coordinator.Coordinator, servers []string, stdout, stderr io.Writer) int {
-	c.StartPool(ctx)
 	reports, err := c.Generate(ctx, servers, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator generate:", err)
 		return 2
 	}
+	config, workspace := c.Paths()
 	if len(reports) == 0 {
-		fmt.Fprintf(stderr, "no servers configured in %s\n", c.ConfigPath())
+		fmt.Fprintf(stderr, "no servers configured in %s\n", config)
 	}
 	code := 0
 	for _, r := range reports {
@@ -168,7 +168,7 @@ func generate(ctx context.Context, c *coordinator.Coordinator, servers []string,
 			code = 1
 		}
 	}
-	fmt.Fprintf(stdout, "workspace: %s\n", c.Workspace())
+	fmt.Fprintf(stdout, "workspace: %s\n", workspace)
 	return code
 }
 
