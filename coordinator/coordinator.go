@@ -66,6 +66,8 @@ type Coordinator struct {
 	genErrs map[string]string // server -> last generation failure
 	// configNote says why the last config change was not fully applied, or is empty.
 	configNote string
+	// loaded is the config file's stamp when cfg was read: the watcher starts from it.
+	loaded stamp
 	// pending is a config change waiting for a person's approval, or nil.
 	pending *pendingConfig
 	// life is the context of Start: background work started later (by an approval) runs under it.
@@ -106,6 +108,7 @@ func New(opts Options) (*Coordinator, error) {
 		return nil, err
 	}
 	opts.ConfigPath = path
+	loaded := fileStamp(path) // before reading: a change made while reading is seen later
 	cfg, err := downstream.LoadConfig(path)
 	if err != nil {
 		return nil, err
@@ -125,6 +128,7 @@ func New(opts Options) (*Coordinator, error) {
 		store:   store,
 		ledger:  ledger.New(filepath.Join(dir, "usage.jsonl")),
 		cfg:     cfg,
+		loaded:  loaded,
 		genErrs: map[string]string{},
 	}
 	store.Reserve(slices.Collect(maps.Keys(c.configuredNames())))

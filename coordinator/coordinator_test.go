@@ -327,3 +327,25 @@ func TestToolsListChangedRegenerates(t *testing.T) {
 		t.Errorf("the new tool is not callable: %s", out)
 	}
 }
+
+// The watcher took its first stamp when its goroutine started, after New had read the config:
+// a change written between New and Start was never applied.
+func TestConfigChangeBetweenNewAndStart(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "mcp.json")
+	writeConfig(t, config, "inventory", "orders")
+	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws"), ConfigPoll: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	writeConfig(t, config, "inventory") // a removal (it applies without approval), and another size
+	c.Start(context.Background())
+	deadline := time.Now().Add(10 * time.Second)
+	for len(c.config().Servers) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the change made before Start was never applied: %d servers", len(c.config().Servers))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -20,7 +20,7 @@ import (
 // stop (and their stubs go), changed ones restart; each affected server's stubs regenerate when
 // it is ready. A config that no longer parses is reported and the last good one kept.
 func (c *Coordinator) watchConfig(ctx context.Context, every time.Duration) {
-	last := fileStamp(c.opts.ConfigPath)
+	last := c.loaded
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
