@@ -349,3 +349,19 @@ func TestConfigChangeBetweenNewAndStart(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Error kinds survive the pipe between the sandbox and the coordinator: a snippet can tell a
+// tool's own failure from an unknown tool or server.
+func TestErrorKindsReachTheSnippet(t *testing.T) {
+	f := newFixture(t, Options{}, "inventory")
+	code := `_, err := inventory.ListProducts(inventory.ListProductsArgs{Category: mcp_tools.String("nope")})
+fmt.Println(mcp_tools.ErrorKind(err))
+_, err = mcp_tools.Call("inventory", "nope", nil, nil)
+fmt.Println(mcp_tools.ErrorKind(err))
+_, err = mcp_tools.Call("ghost", "x", nil, nil)
+fmt.Println(mcp_tools.ErrorKind(err))`
+	out, isErr := f.call(t, "execute_code", map[string]any{"code": code})
+	if isErr || !strings.HasPrefix(out, "tool error\nunknown tool\nunknown server\n") {
+		t.Errorf("isError=%v:\n%s", isErr, out)
+	}
+}

@@ -1,6 +1,8 @@
 package downstream
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -36,6 +38,15 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Msg }
+
+// CallKind names the failure as a snippet sees it (mcp_tools.ErrorKind): the Kind, except that
+// a call that ran out of time is "timeout".
+func (e *Error) CallKind() string {
+	if e.Kind == KindCanceled && errors.Is(e.Err, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	return string(e.Kind)
+}
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }

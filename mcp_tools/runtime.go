@@ -19,8 +19,13 @@
 // # Errors
 //
 // A tool that reports an error (isError in the MCP result) comes back as a *[ToolError]; a failure to
-// reach the server or tool comes back as a *[CallError]. Test for them with a type switch or
-// [errors.Is] against [ErrToolFailed]; errors.As into these types is not available in the sandbox.
+// reach the server or tool comes back as a *[CallError] with a Kind. [ErrorKind] tells them apart
+// in one call, through wrapping too:
+//
+//	if mcp_tools.ErrorKind(err) == mcp_tools.KindUnavailable { ... }
+//
+// errors.Is against [ErrToolFailed] works as well; errors.As into these types is not available
+// in the sandbox.
 package mcp_tools
 
 import (
@@ -98,11 +103,46 @@ func (e *ToolError) Error() string {
 // Is reports whether target is ErrToolFailed.
 func (e *ToolError) Is(target error) bool { return target == ErrToolFailed }
 
-// CallError is a failure to complete a call: unknown server or tool, the server is down, invalid
-// arguments rejected by the protocol, a timeout.
+// The kinds of failure [ErrorKind] reports.
+const (
+	// KindTool: the tool ran and reported an error (a *ToolError).
+	KindTool = "tool error"
+	// KindUnknownServer and KindUnknownTool: no such server is configured, or it has no such tool.
+	KindUnknownServer = "unknown server"
+	KindUnknownTool   = "unknown tool"
+	// KindUnavailable: the server failed to start, exited or was removed.
+	KindUnavailable = "server unavailable"
+	// KindTimeout: no answer in time (the run's deadline or the server's call timeout).
+	KindTimeout = "timeout"
+	// KindCanceled: the run ended, or the call was cancelled, before the answer came.
+	KindCanceled = "canceled"
+	// KindProtocol: the server rejected the call (invalid arguments, say) or answered
+	// something that is not a tool result.
+	KindProtocol = "protocol error"
+	// KindInvalid: the call itself could not be made: its arguments do not encode, or it is
+	// too large.
+	KindInvalid = "invalid call"
+)
+
+// CallError is a failure to complete a call; Kind says which (one of the Kind constants).
 type CallError struct {
 	Server, Tool string
+	Kind         string
 	Message      string
+}
+
+// ErrorKind returns the kind of err: KindTool for a tool's own failure, the Kind of a
+// *CallError, found through wrapping; "" for nil or any other error.
+func ErrorKind(err error) string {
+	var te *ToolError
+	var ce *CallError
+	switch {
+	case errors.As(err, &te):
+		return KindTool
+	case errors.As(err, &ce):
+		return ce.Kind
+	}
+	return ""
 }
 
 func (e *CallError) Error() string {
@@ -139,7 +179,7 @@ func Call(server, tool string, args any, structured any) (*Result, error) {
 	if args != nil {
 		b, err := json.Marshal(args)
 		if err != nil {
-			return nil, &CallError{Server: server, Tool: tool, Message: "encoding arguments: " + err.Error()}
+			return nil, &CallError{Server: server, Tool: tool, Kind: KindInvalid, Message: "encoding arguments: " + err.Error()}
 		}
 		if string(b) != "null" {
 			raw = b
@@ -151,11 +191,11 @@ func Call(server, tool string, args any, structured any) (*Result, error) {
 		if errors.As(err, &ce) {
 			return nil, ce
 		}
-		return nil, &CallError{Server: server, Tool: tool, Message: err.Error()}
+		return nil, &CallError{Server: server, Tool: tool, Kind: KindProtocol, Message: err.Error()}
 	}
 	var res Result
 	if err := json.Unmarshal(out, &res); err != nil {
-		return nil, &CallError{Server: server, Tool: tool, Message: "decoding result: " + err.Error()}
+		return nil, &CallError{Server: server, Tool: tool, Kind: KindProtocol, Message: "decoding result: " + err.Error()}
 	}
 	if res.IsError {
 		msg := res.Text()
@@ -166,7 +206,7 @@ func Call(server, tool string, args any, structured any) (*Result, error) {
 	}
 	if structured != nil && len(res.Structured) > 0 && string(res.Structured) != "null" {
 		if err := json.Unmarshal(res.Structured, structured); err != nil {
-			return nil, &CallError{Server: server, Tool: tool, Message: "decoding structuredContent: " + err.Error()}
+			return nil, &CallError{Server: server, Tool: tool, Kind: KindProtocol, Message: "decoding structuredContent: " + err.Error()}
 		}
 	}
 	return &res, nil

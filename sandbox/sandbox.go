@@ -20,7 +20,9 @@ type Sandbox interface {
 // ToolCaller performs tool calls for snippets. The coordinator's downstream Pool implements it.
 // CallTool receives the arguments as a JSON object and returns the MCP CallToolResult as JSON
 // (a result with isError set is a normal answer, not an error). An error means the call could not
-// be made: unknown server or tool, server down, protocol error, ctx done.
+// be made: unknown server or tool, server down, protocol error, ctx done. An error with a method
+// CallKind() string names its kind for the snippet (the mcp_tools.Kind* strings); the engine
+// names a context's end itself.
 type ToolCaller interface {
 	CallTool(ctx context.Context, server, tool string, args json.RawMessage) (json.RawMessage, error)
 }

@@ -226,9 +226,29 @@ func (e *Engine) Close() error {
 		e.mu.Unlock()
 		e.inflight.Wait()
 		e.reaps.Wait()
-		e.calls.Wait()
+		e.waitGivenUp()
 	})
 	return nil
+}
+
+// closeCallWait bounds how long Close waits for tool calls that their runs gave up: their
+// ToolCaller ignores the end of its context (the coordinator closes the Pool first, which ends
+// them).
+const closeCallWait = 2 * time.Second
+
+func (e *Engine) waitGivenUp() {
+	done := make(chan struct{})
+	go func() {
+		e.calls.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(closeCallWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		e.log.Warn("sandbox: closed with tool calls still running; their callers ignore cancellation")
+	}
 }
 
 // acquireRun takes a run slot, waiting until one is free, ctx ends or the engine closes.

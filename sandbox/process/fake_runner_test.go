@@ -85,9 +85,9 @@ func TestParentBounds(t *testing.T) {
 		stdout string
 		stderr string // a substring of Stderr
 	}{
-		{name: "oversized call", stdout: "X the call is 5242888 bytes, above the 4194818-byte limit"},
-		{name: "NUL in a call", stdout: "X malformed call"},
-		{name: "long server name", stdout: "X the server name is 1000 bytes, above the 256-byte limit"},
+		{name: "oversized call", stdout: "X invalid call\x00the call is 5242888 bytes, above the 4194818-byte limit"},
+		{name: "NUL in a call", stdout: "X invalid call\x00malformed call"},
+		{name: "long server name", stdout: "X invalid call\x00the server name is 1000 bytes, above the 256-byte limit"},
 		{name: "long trace line", kind: sandbox.KindInternal, msg: "runner protocol error: frame 'T' of 4121 bytes is above the 4096-byte limit"},
 		{name: "many trace lines", kind: sandbox.KindRuntime, msg: "panic: x", stderr: "... 9980 more frames\n"},
 		{name: "long report", kind: sandbox.KindRuntime, msg: "panic: mmm"},

@@ -3,7 +3,6 @@ package process
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -280,10 +279,10 @@ func (w traceWriter) Write(p []byte) (int, error) {
 // timer starts a goroutine meanwhile, whose frames then wait for the answer).
 func (r *runner) call(server, tool string, args json.RawMessage) (json.RawMessage, error) {
 	if err := checkNames(server, tool); err != nil {
-		return nil, &mcp_tools.CallError{Server: yaegirun.Cut(server, maxName), Tool: yaegirun.Cut(tool, maxName), Message: err.Error()}
+		return nil, &mcp_tools.CallError{Server: yaegirun.Cut(server, maxName), Tool: yaegirun.Cut(tool, maxName), Kind: mcp_tools.KindInvalid, Message: err.Error()}
 	}
 	if len(args) > r.maxArgs {
-		return nil, fmt.Errorf("the arguments are %d bytes, above the %d-byte limit", len(args), r.maxArgs)
+		return nil, &mcp_tools.CallError{Server: server, Tool: tool, Kind: mcp_tools.KindInvalid, Message: fmt.Sprintf("the arguments are %d bytes, above the %d-byte limit", len(args), r.maxArgs)}
 	}
 	id := r.nextID.Add(1)
 	ch := make(chan frame, 1)
@@ -299,7 +298,8 @@ func (r *runner) call(server, tool string, args json.RawMessage) (json.RawMessag
 	}
 	f := <-ch
 	if f.typ == frameCallErr {
-		return nil, errors.New(string(f.payload))
+		kind, msg, _ := strings.Cut(string(f.payload), "\x00")
+		return nil, &mcp_tools.CallError{Server: server, Tool: tool, Kind: kind, Message: msg}
 	}
 	return f.payload, nil
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/yaegirun"
 )
@@ -161,7 +162,7 @@ func (s *session) read(ctx context.Context) {
 			// Skip the call and fail it. (The runner checks the size of a call itself: this
 			// guards against a runner that does not.)
 			if _, err = s.c.stdout.Discard(big.n); err == nil {
-				s.c.fw.write(frameCallErr, f.id, fmt.Appendf(nil, "the call is %d bytes, above the %d-byte limit", big.n, big.max))
+				s.c.fw.write(frameCallErr, f.id, []byte(mcp_tools.KindInvalid), []byte{0}, fmt.Appendf(nil, "the call is %d bytes, above the %d-byte limit", big.n, big.max))
 				continue
 			}
 		}
@@ -248,7 +249,7 @@ func (s *session) call(ctx context.Context, sem chan struct{}, f frame) {
 	defer func() { <-sem }()
 	out, err := s.callTool(ctx, f.payload)
 	if err != nil {
-		s.c.fw.write(frameCallErr, f.id, []byte(err.Error()))
+		s.c.fw.write(frameCallErr, f.id, []byte(callKind(ctx, err)), []byte{0}, []byte(err.Error()))
 		return
 	}
 	s.c.fw.write(frameResult, f.id, out)
@@ -258,10 +259,10 @@ func (s *session) callTool(ctx context.Context, payload []byte) (out json.RawMes
 	server, rest, ok1 := bytes.Cut(payload, []byte{0})
 	tool, args, ok2 := bytes.Cut(rest, []byte{0})
 	if !ok1 || !ok2 || bytes.IndexByte(args, 0) >= 0 {
-		return nil, errors.New("malformed call")
+		return nil, invalidCall("malformed call")
 	}
 	if err := checkNames(string(server), string(tool)); err != nil {
-		return nil, err
+		return nil, invalidCall(err.Error())
 	}
 	name := string(server)
 	s.mu.Lock()
@@ -291,7 +292,7 @@ func (s *session) callTool(ctx context.Context, payload []byte) (out json.RawMes
 		return nil, err
 	}
 	if len(out) > s.e.maxResult {
-		return nil, fmt.Errorf("the result is %d bytes, above the %d-byte limit", len(out), s.e.maxResult)
+		return nil, invalidCall(fmt.Sprintf("the result is %d bytes, above the %d-byte limit", len(out), s.e.maxResult))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -307,6 +308,26 @@ func (s *session) callTool(ctx context.Context, payload []byte) (out json.RawMes
 	}
 	return out, nil
 }
+
+// callKind names the kind of a failed call for the snippet (mcp_tools.ErrorKind).
+func callKind(ctx context.Context, err error) string {
+	var k interface{ CallKind() string }
+	switch {
+	case errors.As(err, &k):
+		return k.CallKind()
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return mcp_tools.KindTimeout
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		return mcp_tools.KindCanceled
+	}
+	return mcp_tools.KindProtocol
+}
+
+// invalidCall is a call the session refused: malformed, with bad names, its result too large.
+type invalidCall string
+
+func (e invalidCall) Error() string  { return string(e) }
+func (invalidCall) CallKind() string { return mcp_tools.KindInvalid }
 
 // reported turns the runner's report into the run's error.
 func (s *session) reported() *sandbox.Error {

@@ -97,7 +97,7 @@ func (t *Tools) CallTool(ctx context.Context, server, tool string, args json.Raw
 		return text("ok " + strings.TrimPrefix(tool, "tool")), nil
 	}
 	if server != "demo" {
-		return nil, fmt.Errorf("unknown server %q", server)
+		return nil, kindError{"unknown server", fmt.Sprintf("unknown server %q", server)}
 	}
 	switch tool {
 	case "echo":
@@ -126,8 +126,14 @@ func (t *Tools) CallTool(ctx context.Context, server, tool string, args json.Raw
 			return nil, ctx.Err()
 		}
 	}
-	return nil, fmt.Errorf("unknown tool %q on server %q", tool, server)
+	return nil, kindError{"unknown tool", fmt.Sprintf("unknown tool %q on server %q", tool, server)}
 }
+
+// kindError is an error that names its kind, as the downstream Pool's errors do.
+type kindError struct{ kind, msg string }
+
+func (e kindError) Error() string    { return e.msg }
+func (e kindError) CallKind() string { return e.kind }
 
 // Stub returns the source of a generated-style stub package for server with n tools, Tool1 to
 // ToolN, each with a few arguments, a structured result and a doc comment: the size of a
