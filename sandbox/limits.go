@@ -19,8 +19,8 @@ const (
 	MinOutputBytes = 1 << 10
 )
 
-// MaxSourceBytes bounds the size of a snippet (Request.Source): [Prepare] rejects a bigger one
-// with a KindLimits error before parsing it.
+// MaxSourceBytes bounds the size of a snippet (Request.Source): every engine rejects a bigger
+// one with a KindLimits error before parsing it.
 const MaxSourceBytes = 1 << 20
 
 // orDefault returns l with its zero fields taken from def.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/yaegirun"
 )
 
@@ -176,7 +177,7 @@ func (e *Engine) run(ctx context.Context, req *sandbox.Request) (*sandbox.Result
 	if err != nil {
 		return nil, err
 	}
-	prog, err := sandbox.Prepare(req)
+	prog, err := prepare.Prepare(req)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/yaegirun"
 )
 
@@ -153,7 +154,7 @@ func serve(stdin io.Reader, stdout io.Writer, warm bool) int {
 	r.maxArgs = req.MaxArgsBytes
 	go r.readReplies(br)
 	r.limit(req)
-	prog := &sandbox.Program{Main: req.Main, Files: req.Files}
+	prog := &prepare.Program{Main: req.Main, Files: req.Files}
 	r.ownGoroutines = runtime.NumGoroutine()
 	var rep report
 	if e := in.Run(prog); e != nil {

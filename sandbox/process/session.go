@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/yaegirun"
 )
 
@@ -45,7 +46,7 @@ type session struct {
 
 // run sends the program to the runner and serves it until it reports, dies, or the deadline
 // (start + timeout) passes.
-func (s *session) run(ctx context.Context, start time.Time, prog *sandbox.Program) *sandbox.Error {
+func (s *session) run(ctx context.Context, start time.Time, prog *prepare.Program) *sandbox.Error {
 	ctx, cancel := context.WithDeadline(ctx, start.Add(s.lim.Timeout))
 	defer cancel()
 	defer context.AfterFunc(s.e.ctx, cancel)() // Close stops the run and its calls

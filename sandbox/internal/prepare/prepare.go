@@ -1,4 +1,4 @@
-package sandbox
+package prepare
 
 import (
 	"crypto/sha256"
@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
 // MainFile is the name under which the prepared snippet is compiled. Interpreter positions in it
@@ -45,14 +47,15 @@ type Program struct {
 // Prepare parses req.Source, wraps a body into package main, adds the imports a body uses
 // without declaring, checks every import against the allowlist and req.Packages, rejects the
 // constructs the interpreter is known to mishandle, and loads the needed packages (stubs pruned
-// to what the snippet uses). Nothing runs. Its errors are *Error of kind KindCompile or KindImport,
-// with snippet line numbers, or KindLimits for a snippet above MaxSourceBytes.
-func Prepare(req *Request) (*Program, error) {
+// to what the snippet uses). Nothing runs. Its errors are *[sandbox.Error] of kind KindCompile
+// or KindImport, with snippet line numbers, or KindLimits for a snippet above
+// [sandbox.MaxSourceBytes].
+func Prepare(req *sandbox.Request) (*Program, error) {
 	if req == nil {
-		return nil, &Error{Kind: KindInternal, Msg: "nil request"}
+		return nil, &sandbox.Error{Kind: sandbox.KindInternal, Msg: "nil request"}
 	}
-	if len(req.Source) > MaxSourceBytes {
-		return nil, &Error{Kind: KindLimits, Msg: fmt.Sprintf("the snippet is %d bytes, above the %d-byte limit", len(req.Source), MaxSourceBytes)}
+	if len(req.Source) > sandbox.MaxSourceBytes {
+		return nil, &sandbox.Error{Kind: sandbox.KindLimits, Msg: fmt.Sprintf("the snippet is %d bytes, above the %d-byte limit", len(req.Source), sandbox.MaxSourceBytes)}
 	}
 	src := strings.ReplaceAll(req.Source, "\r\n", "\n")
 	pkgs := available(req.Packages)
@@ -72,11 +75,11 @@ func Prepare(req *Request) (*Program, error) {
 		}
 	}
 	if f.Name.Name != "main" {
-		return nil, &Error{Kind: KindCompile, Line: fset.Position(f.Name.Pos()).Line,
+		return nil, &sandbox.Error{Kind: sandbox.KindCompile, Line: fset.Position(f.Name.Pos()).Line,
 			Msg: "a snippet must be package main", Hint: "write package main with func main, or only the statements of main without a package clause"}
 	}
 	if !hasMain(f) {
-		return nil, &Error{Kind: KindCompile, Msg: "package main has no func main", Hint: "write func main() { ... }, or only its statements without a package clause"}
+		return nil, &sandbox.Error{Kind: sandbox.KindCompile, Msg: "package main has no func main", Hint: "write func main() { ... }, or only its statements without a package clause"}
 	}
 	p := &Program{Main: w.assemble(added), Body: w.body, Files: map[string]string{}, stubs: map[string]bool{}}
 	if err := checkGaps(fset, f, p); err != nil {
@@ -100,7 +103,7 @@ func parseMain(fset *token.FileSet, src string, last int) (*ast.File, error) {
 	if err == nil {
 		return f, nil
 	}
-	e := &Error{Kind: KindCompile, Msg: err.Error(), Err: err}
+	e := &sandbox.Error{Kind: sandbox.KindCompile, Msg: err.Error(), Err: err}
 	if list, ok := err.(scanner.ErrorList); ok && len(list) > 0 {
 		e.Line = min(list[0].Pos.Line, last)
 		msgs := make([]string, 0, 3)
@@ -242,7 +245,7 @@ func (p *Program) load(pkgs fs.FS, a avail, fset *token.FileSet, f *ast.File, w 
 		}
 		seen[q.path] = true
 		p.Imports = append(p.Imports, q.path)
-		if IsAllowedStdlib(q.path) || q.path == RuntimePackage {
+		if isAllowedStdlib(q.path) || q.path == RuntimePackage {
 			continue
 		}
 		if !a.has(q.path) {
@@ -339,7 +342,7 @@ const pkgCacheSize = 64
 func parseDir(pkgs fs.FS, dir string) (*pkgSource, error) {
 	ents, err := fs.ReadDir(pkgs, dir)
 	if err != nil {
-		return nil, &Error{Kind: KindImport, Msg: "reading package " + dir + ": " + err.Error(), Err: err}
+		return nil, &sandbox.Error{Kind: sandbox.KindImport, Msg: "reading package " + dir + ": " + err.Error(), Err: err}
 	}
 	ps := &pkgSource{dir: dir, fset: token.NewFileSet()}
 	h := sha256.New()
@@ -351,7 +354,7 @@ func parseDir(pkgs fs.FS, dir string) (*pkgSource, error) {
 		}
 		b, err := fs.ReadFile(pkgs, dir+"/"+n)
 		if err != nil {
-			return nil, &Error{Kind: KindImport, Msg: "reading " + dir + "/" + n + ": " + err.Error(), Err: err}
+			return nil, &sandbox.Error{Kind: sandbox.KindImport, Msg: "reading " + dir + "/" + n + ": " + err.Error(), Err: err}
 		}
 		fmt.Fprintf(h, "\x00%s\x00%d\x00", n, len(b))
 		h.Write(b)
@@ -359,7 +362,7 @@ func parseDir(pkgs fs.FS, dir string) (*pkgSource, error) {
 		ps.raw = append(ps.raw, string(b))
 	}
 	if len(ps.names) == 0 {
-		return nil, &Error{Kind: KindImport, Msg: "package " + dir + " has no Go files"}
+		return nil, &sandbox.Error{Kind: sandbox.KindImport, Msg: "package " + dir + " has no Go files"}
 	}
 	key := string(h.Sum(nil))
 	pkgCache.Lock()
@@ -371,7 +374,7 @@ func parseDir(pkgs fs.FS, dir string) (*pkgSource, error) {
 	for i, n := range ps.names {
 		pf, err := parser.ParseFile(ps.fset, dir+"/"+n, ps.raw[i], parser.ParseComments)
 		if err != nil {
-			return nil, &Error{Kind: KindCompile, Msg: "package " + dir + " does not parse: " + err.Error(), Err: err}
+			return nil, &sandbox.Error{Kind: sandbox.KindCompile, Msg: "package " + dir + " does not parse: " + err.Error(), Err: err}
 		}
 		ps.files = append(ps.files, pf)
 	}

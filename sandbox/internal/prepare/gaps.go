@@ -1,4 +1,4 @@
-package sandbox
+package prepare
 
 import (
 	"go/ast"
@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
 // The interpreter (yaegi, with a Go 1.22 standard library) misses a few things that models write.
@@ -62,10 +64,10 @@ func checkGaps(fset *token.FileSet, f *ast.File, p *Program) error {
 			genericFuncs[fd.Name.Obj] = true
 		}
 	}
-	var err *Error
+	var err *sandbox.Error
 	fail := func(n ast.Node, msg, hint string) {
 		if err == nil {
-			err = &Error{Kind: KindCompile, Line: fset.Position(n.Pos()).Line, Msg: msg, Hint: hint}
+			err = &sandbox.Error{Kind: sandbox.KindCompile, Line: fset.Position(n.Pos()).Line, Msg: msg, Hint: hint}
 		}
 	}
 	ast.Inspect(f, func(n ast.Node) bool {
@@ -160,7 +162,7 @@ var (
 
 // Explain attaches a hint to e when its message matches a known interpreter gap and e has
 // none yet. p may be nil.
-func (p *Program) Explain(e *Error) {
+func (p *Program) Explain(e *sandbox.Error) {
 	if e == nil || e.Hint != "" {
 		return
 	}

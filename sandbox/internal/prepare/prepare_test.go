@@ -1,4 +1,4 @@
-package sandbox_test
+package prepare_test
 
 import (
 	"go/ast"
@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/sandboxtest"
 )
 
@@ -19,7 +20,7 @@ import (
 func lineMarks(t *testing.T, src string) map[string]int {
 	t.Helper()
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, sandbox.MainFile, src, 0)
+	f, err := parser.ParseFile(fset, prepare.MainFile, src, 0)
 	if err != nil {
 		t.Fatalf("the prepared file does not parse: %v\n%s", err, src)
 	}
@@ -50,7 +51,7 @@ func TestPrepareKeepsLines(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := sandbox.Prepare(&sandbox.Request{Source: tt.src})
+			p, err := prepare.Prepare(&sandbox.Request{Source: tt.src})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +88,7 @@ func TestPrepareImports(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := sandbox.Prepare(&sandbox.Request{Source: tt.src, Packages: sandboxtest.Packages()})
+			p, err := prepare.Prepare(&sandbox.Request{Source: tt.src, Packages: sandboxtest.Packages()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,7 +152,7 @@ func TestPrepareErrors(t *testing.T) {
 	pkgs = withFile(pkgs, "skills/bad/bad.go", "package bad\n\nimport \"os\"\n\nfunc F() { os.Exit(1) }\n")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := sandbox.Prepare(&sandbox.Request{Source: tt.src, Packages: pkgs})
+			_, err := prepare.Prepare(&sandbox.Request{Source: tt.src, Packages: pkgs})
 			if tt.kind == "" {
 				if err != nil {
 					t.Fatalf("Prepare: %v", err)
@@ -172,7 +173,7 @@ func TestPrepareErrors(t *testing.T) {
 
 func TestPruneStub(t *testing.T) {
 	pkgs := sandboxtest.WithStub(nil, "stub50", sandboxtest.Stub("stub50", 50))
-	p, err := sandbox.Prepare(&sandbox.Request{Source: `r, _ := stub50.Tool7(stub50.Tool7Args{Path: "/"}); fmt.Println(r.Text())`, Packages: pkgs})
+	p, err := prepare.Prepare(&sandbox.Request{Source: `r, _ := stub50.Tool7(stub50.Tool7Args{Path: "/"}); fmt.Println(r.Text())`, Packages: pkgs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +192,7 @@ func TestPruneStub(t *testing.T) {
 		t.Errorf("the pruned stub is %d bytes of %d; want under a twentieth", len(src), full)
 	}
 	// A dot import cannot be pruned.
-	p, err = sandbox.Prepare(&sandbox.Request{Source: "import . \"mcp_tools/stub50\"\n_ = Tool9", Packages: pkgs})
+	p, err = prepare.Prepare(&sandbox.Request{Source: "import . \"mcp_tools/stub50\"\n_ = Tool9", Packages: pkgs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sandbox
+package prepare
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"go/token"
 	"strconv"
 	"strings"
+
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
 // importSpec is one import of the main file.
@@ -144,7 +146,7 @@ func wrap(src string) (*wrapped, error) {
 				i++
 			}
 			if toks[i].tok != token.STRING {
-				return nil, &Error{Kind: KindCompile, Line: file.Line(file.Pos(toks[i].off)), Msg: "syntax error: malformed import"}
+				return nil, &sandbox.Error{Kind: sandbox.KindCompile, Line: file.Line(file.Pos(toks[i].off)), Msg: "syntax error: malformed import"}
 			}
 			spec.path, _ = strconv.Unquote(toks[i].lit)
 			spec.line = file.Line(file.Pos(toks[i].off))
@@ -158,7 +160,7 @@ func wrap(src string) (*wrapped, error) {
 			}
 		}
 		if toks[i].tok != token.SEMICOLON && toks[i].tok != token.EOF {
-			return nil, &Error{Kind: KindCompile, Line: file.Line(file.Pos(toks[i].off)), Msg: "syntax error: malformed import"}
+			return nil, &sandbox.Error{Kind: sandbox.KindCompile, Line: file.Line(file.Pos(toks[i].off)), Msg: "syntax error: malformed import"}
 		}
 		cut(start, end(i))
 		if toks[i].tok == token.SEMICOLON {
