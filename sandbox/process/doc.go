@@ -70,8 +70,8 @@
 //   - What crosses the pipe: the parent bounds every frame by its type (an output chunk, a
 //     trace line, a call, the report), so that nothing a snippet chooses, a panic value, a
 //     function's name in a trace, a tool's name, can grow the coordinator's memory. The
-//     runner cuts an error's message and hint to 2 KiB each and a trace line to 512 bytes; the
-//     parent keeps 64 lines of the last panic's trace and Result.Stderr shows 20 frames.
+//     runner cuts an error's message to 2 KiB and a trace line to 512 bytes; the parent keeps
+//     64 lines of the last panic's trace and Result.Stderr shows 20 frames.
 //   - Snippets: the parent rejects a snippet above sandbox.MaxSourceBytes (1 MiB) before
 //     parsing it.
 //

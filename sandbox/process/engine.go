@@ -195,7 +195,7 @@ func (e *Engine) run(ctx context.Context, req *sandbox.Request) (*sandbox.Result
 	serr := s.run(ctx, time.Now(), prog)
 	s.res.Duration = time.Since(start)
 	if serr != nil {
-		prog.Explain(serr)
+		prog.Explain(serr) // the one place a run's error gets a hint
 		return s.res, serr
 	}
 	return s.res, nil

@@ -132,7 +132,7 @@ func (s *session) waitCalls(loop <-chan struct{}) {
 // Bounds of the frames from the runner, besides output chunks and calls.
 const (
 	maxTraceFrame  = 4 << 10  // a trace line; the runner cuts them to yaegirun.MaxTraceLine
-	maxReportFrame = 64 << 10 // a report; the runner cuts its message and hint to maxMessage
+	maxReportFrame = 64 << 10 // a report; the runner cuts its message to maxMessage
 )
 
 // frameLimit bounds a frame from the runner by its type. A frame above its limit is a protocol
@@ -299,7 +299,7 @@ func (s *session) reported() *sandbox.Error {
 	if rep.Kind == "" {
 		return nil
 	}
-	e := &sandbox.Error{Kind: rep.Kind, Line: rep.Line, Msg: rep.Msg, Hint: rep.Hint} // Run cuts them
+	e := &sandbox.Error{Kind: rep.Kind, Line: rep.Line, Msg: rep.Msg} // Run cuts Msg
 	s.addTrace(e)
 	return e
 }

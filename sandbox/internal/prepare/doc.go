@@ -26,7 +26,9 @@
 //   - Loading: the stub and skill packages the snippet imports are read from
 //     Request.Packages, parsed once per content (a small cache shared by all runs) and pruned to
 //     the declarations the snippet uses.
-//   - Hints: [Program.Explain] adds a hint to an interpreter's error that matches a known gap.
+//   - Hints: [Program.Explain] is the one place a run's error gets a hint. Runners report
+//     errors without hints; the engine explains them in the parent, where the program's facts
+//     (which stubs it imports, whether it calls errors.As) are known.
 //
 // # Concurrency
 //

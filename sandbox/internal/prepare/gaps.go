@@ -161,7 +161,9 @@ var (
 )
 
 // Explain attaches a hint to e when its message matches a known interpreter gap and e has
-// none yet. p may be nil.
+// none yet. It is the one place that adds hints to a run's errors: an engine calls it in the
+// parent on the error a run ended with (runners report errors without hints), because only the
+// prepared program knows, say, which stubs the snippet imports. p may be nil.
 func (p *Program) Explain(e *sandbox.Error) {
 	if e == nil || e.Hint != "" {
 		return

@@ -200,3 +200,48 @@ func TestPruneStub(t *testing.T) {
 		t.Error("a dot-imported stub was pruned")
 	}
 }
+
+func TestExplain(t *testing.T) {
+	prog := func(src string) *prepare.Program {
+		t.Helper()
+		p, err := prepare.Prepare(&sandbox.Request{Source: src, Packages: sandboxtest.Packages()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	plain := prog(`fmt.Println("hi")`)
+	errorsAs := prog("var e *mcp_tools.ToolError\nfmt.Println(errors.As(nil, &e))")
+	stub := prog(`r, _ := demo.Echo(demo.EchoArgs{Message: "x"}); fmt.Println(r)`)
+	generic := prog("func Map[T, U any](xs []T, f func(T) U) []U { return nil }\n_ = Map([]int{1}, func(x int) string { return \"\" })")
+	tests := []struct {
+		name string
+		p    *prepare.Program
+		e    sandbox.Error
+		hint string // a substring; "" means no hint
+	}{
+		{"errors.As", errorsAs, sandbox.Error{Kind: sandbox.KindRuntime, Msg: "panic: errors: target must be interface or implement error"}, "type switch"},
+		{"errors.As not called", plain, sandbox.Error{Kind: sandbox.KindRuntime, Msg: "panic: errors: target must be interface or implement error"}, ""},
+		{"newer stdlib", plain, sandbox.Error{Kind: sandbox.KindCompile, Msg: `package strings "strings" has no symbol Lines`}, "strings.Lines is not in"},
+		{"generic inference", generic, sandbox.Error{Kind: sandbox.KindCompile, Msg: "cannot use type func(int) string as type func(T) U"}, "write them explicitly"},
+		{"no generic call", plain, sandbox.Error{Kind: sandbox.KindCompile, Msg: "cannot use type func(int) string as type func(T) U"}, ""},
+		{"unknown stub function", stub, sandbox.Error{Kind: sandbox.KindCompile, Msg: "undefined selector: mcp_tools/demo.Frobnicate"}, "list_tools"},
+		{"unknown selector, not a stub", plain, sandbox.Error{Kind: sandbox.KindCompile, Msg: "undefined selector: mcp_tools/demo.Frobnicate"}, ""},
+		{"stack overflow", plain, sandbox.Error{Kind: sandbox.KindRuntime, Msg: "stack overflow: the recursion is too deep"}, "loop"},
+		{"stack overflow, no program", nil, sandbox.Error{Kind: sandbox.KindRuntime, Msg: "stack overflow"}, "loop"},
+		{"interpreter failure", plain, sandbox.Error{Kind: sandbox.KindCompile, Msg: "the interpreter failed on this program: x"}, "more plainly"},
+		{"a hint is kept", plain, sandbox.Error{Kind: sandbox.KindRuntime, Msg: "stack overflow", Hint: "mine"}, "mine"},
+		{"no match", plain, sandbox.Error{Kind: sandbox.KindRuntime, Msg: "panic: boom"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := tt.e
+			tt.p.Explain(&e)
+			if (tt.hint == "") != (e.Hint == "") || !strings.Contains(e.Hint, tt.hint) {
+				t.Errorf("hint %q, want one containing %q", e.Hint, tt.hint)
+			}
+		})
+	}
+	var nilProgram *prepare.Program
+	nilProgram.Explain(nil) // no error: nothing to do
+}

@@ -92,22 +92,19 @@ func warmJSON() {
 
 // Run compiles and runs p: its packages first, then Main. It returns nil when main returned, or
 // an error of kind KindCompile (nothing ran) or KindRuntime (main panicked; Line is not set:
-// compute it from the trace with Trace.PanicLine). Goroutines the snippet started are still running
-// when Run returns; the caller ends the process.
+// compute it from the trace with Trace.PanicLine). The error has no hint: the engine adds one in
+// the parent, with Program.Explain. Goroutines the snippet started are still running when Run
+// returns; the caller ends the process.
 func (in *Interp) Run(p *prepare.Program) *sandbox.Error {
 	for name, src := range p.Files {
 		in.files[gopath+"/src/"+name] = &fstest.MapFile{Data: []byte(src)}
 	}
 	prog, err := in.compile(Instrument(p.Main))
 	if err != nil {
-		e := CompileError(err)
-		p.Explain(e)
-		return e
+		return CompileError(err)
 	}
 	if _, err := in.i.Execute(prog); err != nil {
-		e := RuntimeError(err)
-		p.Explain(e)
-		return e
+		return RuntimeError(err)
 	}
 	return nil
 }
