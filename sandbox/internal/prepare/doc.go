@@ -30,6 +30,11 @@
 //     errors without hints; the engine explains them in the parent, where the program's facts
 //     (which stubs it imports, whether it calls errors.As) are known.
 //
+// The snippet is parsed once. The imports added to a body are written into [Program.Main], the
+// text the interpreter gets; the package clause check, the gap checks and the loader work on
+// the first syntax tree plus the list of added imports (they add no line, so every position
+// holds).
+//
 // # Concurrency
 //
 // [Prepare] is safe for concurrent use. A [Program] is not changed after Prepare returns it;

@@ -3,9 +3,7 @@ package prepare
 import (
 	"go/ast"
 	"go/token"
-	"path"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
@@ -47,16 +45,12 @@ func genericHint(pkg, name string) string {
 
 const jsonMethodHint = "the interpreter ignores custom MarshalJSON/UnmarshalJSON methods of types declared in a snippet: build a plain struct with json tags, or a map[string]any, and marshal that"
 
-// checkGaps rejects the certain gaps in f and records the possible ones in p.
-func checkGaps(fset *token.FileSet, f *ast.File, p *Program) error {
+// checkGaps rejects the certain gaps in f, which has imports, and records the possible ones in
+// p.
+func checkGaps(fset *token.FileSet, f *ast.File, imports []importSpec, p *Program) error {
 	local := map[string]string{} // local name -> path, for slices, maps and cmp
-	for _, is := range f.Imports {
-		ip, _ := strconv.Unquote(is.Path.Value)
-		name := path.Base(ip)
-		if is.Name != nil {
-			name = is.Name.Name
-		}
-		local[name] = ip
+	for _, is := range imports {
+		local[is.local()] = is.path
 	}
 	genericFuncs := map[*ast.Object]bool{}
 	for _, d := range f.Decls {

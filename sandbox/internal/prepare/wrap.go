@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/scanner"
 	"go/token"
+	"path"
 	"strconv"
 	"strings"
 
@@ -13,7 +14,15 @@ import (
 // importSpec is one import of the main file.
 type importSpec struct {
 	name, path string
-	line       int // line in the snippet, 0 when added
+	line       int // line in the snippet; for an added import, 0 until fileImports sets it
+}
+
+// local returns the name the import declares in the file.
+func (s importSpec) local() string {
+	if s.name != "" {
+		return s.name
+	}
+	return path.Base(s.path)
 }
 
 // hoisted is a declaration moved out of a body, with the snippet line it started on.
