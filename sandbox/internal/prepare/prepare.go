@@ -34,8 +34,6 @@ type Program struct {
 	// Files holds the source packages Main needs, by path below a GOPATH src directory
 	// ("mcp_tools/demo/demo.go"). Stub packages keep only the declarations the snippet uses.
 	Files map[string]string
-	// Imports lists every package the program imports, directly or through skills, sorted.
-	Imports []string
 	// Body is true when the snippet had no package clause and became the body of main.
 	Body bool
 
@@ -245,7 +243,7 @@ func specsOf(f *ast.File) []importSpec {
 }
 
 // load checks imports, those of the main file f, and, transitively, those of the packages it
-// imports from pkgs, and fills p.Files and p.Imports.
+// imports from pkgs, and fills p.Files.
 func (p *Program) load(pkgs fs.FS, a avail, f *ast.File, imports []importSpec) error {
 	type pending struct {
 		path string
@@ -271,7 +269,6 @@ func (p *Program) load(pkgs fs.FS, a avail, f *ast.File, imports []importSpec) e
 			continue
 		}
 		seen[q.path] = true
-		p.Imports = append(p.Imports, q.path)
 		if isAllowedStdlib(q.path) || q.path == RuntimePackage {
 			continue
 		}
@@ -302,7 +299,6 @@ func (p *Program) load(pkgs fs.FS, a avail, f *ast.File, imports []importSpec) e
 			}
 		}
 	}
-	sort.Strings(p.Imports)
 	for _, u := range users {
 		usedNames(u.file, u.imports, names)
 	}

@@ -73,6 +73,9 @@ func TestPrepareKeepsLines(t *testing.T) {
 	}
 }
 
+// TestPrepareImports checks what the interpreter gets: the imports of Main (the snippet's and
+// those added for it, as "name path" for a named import) and the source packages in Files,
+// those of skills included.
 func TestPrepareImports(t *testing.T) {
 	tests := []struct {
 		name, src string
@@ -82,9 +85,10 @@ func TestPrepareImports(t *testing.T) {
 		{"added to a body", `fmt.Println(strings.ToUpper("x"), json.Valid(nil), rand.Intn(2))`, []string{"encoding/json", "fmt", "math/rand", "strings"}, nil},
 		{"local names are not packages", "strings := []string{\"a\"}\nfmt.Println(strings)", []string{"fmt"}, nil},
 		{"stub and runtime", `r, _ := demo.Add(demo.AddArgs{Label: mcp_tools.String("x")}); fmt.Println(r)`, []string{"fmt", "mcp_tools", "mcp_tools/demo"}, []string{"mcp_tools/demo/demo.go"}},
-		{"skill pulls in its stub", "import \"skills/greet\"\nfmt.Println(greet.Hello(\"x\"))", []string{"fmt", "mcp_tools", "mcp_tools/demo", "skills/greet", "strings"}, []string{"mcp_tools/demo/demo.go", "skills/greet/greet.go"}},
+		{"skill pulls in its stub", "import \"skills/greet\"\nfmt.Println(greet.Hello(\"x\"))", []string{"fmt", "skills/greet"}, []string{"mcp_tools/demo/demo.go", "skills/greet/greet.go"}},
 		{"added to package main", "package main\n\nfunc main() { fmt.Println(time.Second) }\n", []string{"fmt", "time"}, nil},
-		{"explicit imports kept", "import str \"strings\"\nfmt.Println(str.ToLower(\"A\"))", []string{"fmt", "strings"}, nil},
+		{"explicit imports kept", "import str \"strings\"\nfmt.Println(str.ToLower(\"A\"))", []string{"fmt", "str strings"}, nil},
+		{"explicit and added", "import str \"strings\"\nfmt.Println(str.ToLower(\"A\"), strings.ToUpper(\"b\"))", []string{"fmt", "str strings", "strings"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,8 +96,20 @@ func TestPrepareImports(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, p.Imports); diff != "" {
-				t.Errorf("imports (-want +got):\n%s", diff)
+			f, err := parser.ParseFile(token.NewFileSet(), prepare.MainFile, p.Main, parser.ImportsOnly)
+			if err != nil {
+				t.Fatalf("Main does not parse: %v\n%s", err, p.Main)
+			}
+			var imports []string
+			for _, is := range f.Imports {
+				ip, _ := strconv.Unquote(is.Path.Value)
+				if is.Name != nil {
+					ip = is.Name.Name + " " + ip
+				}
+				imports = append(imports, ip)
+			}
+			if diff := cmp.Diff(tt.want, imports, cmpSorted); diff != "" {
+				t.Errorf("imports of Main (-want +got):\n%s", diff)
 			}
 			var files []string
 			for f := range p.Files {
