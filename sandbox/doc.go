@@ -2,10 +2,11 @@
 // packages: tool calls happen locally, and only what the snippet prints comes back.
 //
 // A [Sandbox] is an engine. The default one is [github.com/mcp-coordinator/mcp-coordinator/sandbox/process],
-// which interprets each snippet with yaegi in a fresh child process; this package holds what
-// every engine shares: the contract ([Sandbox], [Request], [Result], [Limits], [ToolCaller]), the
-// classified [Error], and [Prepare], which turns a snippet into a runnable [Program] before
-// anything runs.
+// which interprets each snippet with yaegi in a fresh child process. This package is the public
+// contract every engine implements: [Sandbox], [Request], [Result], [Limits], [ToolCaller], the
+// classified [Error], and the import allowlist ([AllowedStdlib]). How an engine turns a snippet
+// into a runnable program (wrapping, imports, known gaps, stub loading) is shared by the engines
+// below sandbox/internal and is not part of the API: see RATIONALE.md.
 //
 //	sb, err := process.New(nil) // 30 s, 256 MiB, 1 MiB of output; a pool of 2 runners
 //	...
@@ -39,13 +40,14 @@
 // # Known interpreter gaps
 //
 // The interpreter has the Go 1.22 standard library and misses a few newer or rarer features.
-// [Prepare] rejects, with a KindCompile error whose Hint says what to write instead: the min,
-// max and clear builtins, range over a function (iterators), the slices and maps functions that
-// do not work (slices.Contains, ContainsFunc, Index, IndexFunc, EqualFunc and cmp.Compare, Less
-// do), and MarshalJSON/UnmarshalJSON methods (ignored by the interpreter). [Program.Explain] adds
-// hints when the interpreter fails on errors.As into a snippet's type (use a type switch), on
-// generic type inference from a function literal (write the type arguments), or on standard
-// library symbols newer than Go 1.22.
+// A run is rejected before it starts, with a KindCompile error whose Hint says what to write
+// instead, when the snippet uses the min, max and clear builtins, range over a function
+// (iterators), the slices and maps functions that do not work (slices.Contains, ContainsFunc,
+// Index, IndexFunc, EqualFunc and cmp.Compare, Less do), or MarshalJSON/UnmarshalJSON methods
+// (ignored by the interpreter). An interpreter error gets a hint when the interpreter fails on
+// errors.As into a snippet's type (use a type switch), on generic type inference from a
+// function literal (write the type arguments), or on standard library symbols newer than
+// Go 1.22.
 //
 // # Limits
 //

@@ -102,12 +102,12 @@ func TestAllowlist(t *testing.T) {
 		t.Errorf("the allowlist is not sorted: %v", allowed)
 	}
 	for _, denied := range []string{"os", "os/exec", "net", "net/http", "syscall", "unsafe", "reflect", "runtime", "plugin", "path/filepath", "io/fs", "io/ioutil", "log", "text/template", "html/template", "flag", "testing", "crypto/rand", "runtime/debug"} {
-		if sandbox.IsAllowedStdlib(denied) {
+		if slices.Contains(allowed, denied) {
 			t.Errorf("%s is allowed", denied)
 		}
 	}
 	for _, p := range []string{"fmt", "encoding/json", "strings", "sync", "time"} {
-		if !sandbox.IsAllowedStdlib(p) {
+		if !slices.Contains(allowed, p) {
 			t.Errorf("%s is not allowed", p)
 		}
 	}

@@ -14,13 +14,13 @@ var DefaultLimits = Limits{
 
 // The smallest limits that make sense: below them a runner cannot even start its interpreter.
 const (
-	MinTimeout     = 10 * time.Millisecond
-	MinMemoryBytes = 16 << 20
-	MinOutputBytes = 1 << 10
+	minTimeout     = 10 * time.Millisecond
+	minMemoryBytes = 16 << 20
+	minOutputBytes = 1 << 10
 )
 
-// MaxSourceBytes bounds the size of a snippet (Request.Source): [Prepare] rejects a bigger one
-// with a KindLimits error before parsing it.
+// MaxSourceBytes bounds the size of a snippet (Request.Source): every engine rejects a bigger
+// one with a KindLimits error before parsing it.
 const MaxSourceBytes = 1 << 20
 
 // orDefault returns l with its zero fields taken from def.
@@ -43,12 +43,12 @@ func (l Limits) check(max Limits, what string) error {
 		return &Error{Kind: KindLimits, Msg: fmt.Sprintf("%s %s is %v; it must be between %v and %v", what, name, v, lo, hi)}
 	}
 	switch {
-	case l.Timeout < MinTimeout || l.Timeout > max.Timeout:
-		return bad("timeout", l.Timeout, MinTimeout, max.Timeout)
-	case l.MemoryBytes < MinMemoryBytes || l.MemoryBytes > max.MemoryBytes:
-		return bad("memory", mib(l.MemoryBytes), mib(MinMemoryBytes), mib(max.MemoryBytes))
-	case l.OutputBytes < MinOutputBytes || l.OutputBytes > max.OutputBytes:
-		return bad("output limit", fmt.Sprintf("%d bytes", l.OutputBytes), fmt.Sprintf("%d bytes", MinOutputBytes), fmt.Sprintf("%d bytes", max.OutputBytes))
+	case l.Timeout < minTimeout || l.Timeout > max.Timeout:
+		return bad("timeout", l.Timeout, minTimeout, max.Timeout)
+	case l.MemoryBytes < minMemoryBytes || l.MemoryBytes > max.MemoryBytes:
+		return bad("memory", mib(l.MemoryBytes), mib(minMemoryBytes), mib(max.MemoryBytes))
+	case l.OutputBytes < minOutputBytes || l.OutputBytes > max.OutputBytes:
+		return bad("output limit", fmt.Sprintf("%d bytes", l.OutputBytes), fmt.Sprintf("%d bytes", minOutputBytes), fmt.Sprintf("%d bytes", max.OutputBytes))
 	}
 	return nil
 }
@@ -62,7 +62,7 @@ func mib(n int64) string {
 
 // ConfigureLimits completes an engine's configuration: zero fields of def come from
 // [DefaultLimits], zero fields of max from the completed def. It fails with a KindLimits error
-// when def exceeds max or a value is below its minimum.
+// when def exceeds max or a value is below its minimum (10 ms, 16 MiB, 1 KiB of output).
 func ConfigureLimits(def, max Limits) (Limits, Limits, error) {
 	def = def.orDefault(DefaultLimits)
 	max = max.orDefault(def)

@@ -26,13 +26,13 @@
 //
 // # A run
 //
-// [Engine.Run] prepares the snippet in the parent (sandbox.Prepare: syntax, imports, known
-// interpreter gaps, packages; errors come back before any process is involved), takes a started
-// runner from the pool (or starts one), and sends it the program. The runner has an empty
-// environment and an empty temporary working directory; its interpreter sees only the
-// allowlisted standard library and the mcp_tools API, and its standard input is empty. It lowers
-// its own limits for the run, compiles, runs main, reports and exits; the parent kills and reaps
-// it either way: a runner serves one snippet only. Pooled runners have their interpreter ready,
+// [Engine.Run] prepares the snippet in the parent (syntax, imports, known interpreter gaps,
+// packages; errors come back before any process is involved), takes a started runner from the
+// pool (or starts one), and sends it the program. The runner has an empty environment and an
+// empty temporary working directory; its interpreter sees only the allowlisted standard library
+// and the mcp_tools API, and its standard input is empty. It lowers its own limits for the run,
+// compiles, runs main, reports and exits; the parent kills and reaps it either way: a runner
+// serves one snippet only. Pooled runners have their interpreter ready,
 // so a warm run costs well under a millisecond of process work beyond the snippet itself.
 //
 // # Tool calls
@@ -70,9 +70,10 @@
 //   - What crosses the pipe: the parent bounds every frame by its type (an output chunk, a
 //     trace line, a call, the report), so that nothing a snippet chooses, a panic value, a
 //     function's name in a trace, a tool's name, can grow the coordinator's memory. The
-//     runner cuts an error's message and hint to 2 KiB each and a trace line to 512 bytes; the
-//     parent keeps 64 lines of the last panic's trace and Result.Stderr shows 20 frames.
-//   - Snippets: sandbox.Prepare rejects a snippet above sandbox.MaxSourceBytes (1 MiB).
+//     runner cuts an error's message to 2 KiB and a trace line to 512 bytes; the parent keeps
+//     64 lines of the last panic's trace and Result.Stderr shows 20 frames.
+//   - Snippets: the parent rejects a snippet above sandbox.MaxSourceBytes (1 MiB) before
+//     parsing it.
 //
 // Weaker off Linux: macOS does not enforce RLIMIT_AS (the watchdog and the parent's deadline
 // remain; a single enormous allocation may succeed lazily before the watchdog sees it) and has

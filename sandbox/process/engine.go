@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/yaegirun"
 )
 
@@ -177,7 +178,7 @@ func (e *Engine) run(ctx context.Context, req *sandbox.Request) (*sandbox.Result
 	if err != nil {
 		return nil, err
 	}
-	prog, err := sandbox.Prepare(req)
+	prog, err := prepare.Prepare(req)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +196,7 @@ func (e *Engine) run(ctx context.Context, req *sandbox.Request) (*sandbox.Result
 	serr := s.run(ctx, time.Now(), prog)
 	s.res.Duration = time.Since(start)
 	if serr != nil {
-		prog.Explain(serr)
+		prog.Explain(serr) // the one place a run's error gets a hint
 		return s.res, serr
 	}
 	return s.res, nil

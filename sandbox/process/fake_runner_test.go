@@ -38,7 +38,7 @@ var fakeRunners = map[string]func(w *frameWriter, r *bufio.Reader){
 		fakeDone(w, report{Kind: sandbox.KindRuntime, Msg: "panic: x"})
 	},
 	"long report": func(w *frameWriter, r *bufio.Reader) {
-		fakeDone(w, report{Kind: sandbox.KindRuntime, Msg: "panic: " + strings.Repeat("m", 30<<10), Hint: strings.Repeat("h", 30<<10)})
+		fakeDone(w, report{Kind: sandbox.KindRuntime, Msg: "panic: " + strings.Repeat("m", 30<<10)})
 	},
 }
 

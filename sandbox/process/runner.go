@@ -16,6 +16,7 @@ import (
 
 	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/yaegirun"
 )
 
@@ -55,12 +56,12 @@ type request struct {
 	MaxArgsBytes int               `json:"maxArgs"`
 }
 
-// report is how the run ended; an empty Kind is success.
+// report is how the run ended; an empty Kind is success. It has no hint: the parent adds hints
+// (Program.Explain), where the prepared program is known.
 type report struct {
 	Kind sandbox.Kind `json:"kind,omitempty"`
 	Line int          `json:"line,omitempty"`
 	Msg  string       `json:"msg,omitempty"`
-	Hint string       `json:"hint,omitempty"`
 }
 
 // runner is the child side of one run.
@@ -87,9 +88,9 @@ type runner struct {
 // prints one line per frame); yaegirun.Annotate bounds each line.
 const maxTraceLines = 1000
 
-// maxMessage bounds the message and the hint of a report: a panic value, a compile error
-// quoting a name, can be as large as the snippet likes. The runner cuts them, and the parent
-// cuts every error it returns.
+// maxMessage bounds the message of a report: a panic value, a compile error quoting a name, can
+// be as large as the snippet likes. The runner cuts it, and the parent cuts the message and the
+// hint of every error it returns.
 const maxMessage = 2 << 10
 
 // maxName bounds the server and tool names of a call.
@@ -152,11 +153,11 @@ func serve(stdin io.Reader, stdout io.Writer, warm bool) int {
 	r.maxArgs = req.MaxArgsBytes
 	go r.readReplies(br)
 	r.limit(req)
-	prog := &sandbox.Program{Main: req.Main, Files: req.Files}
+	prog := &prepare.Program{Main: req.Main, Files: req.Files}
 	r.ownGoroutines = runtime.NumGoroutine()
 	var rep report
 	if e := in.Run(prog); e != nil {
-		rep = report{Kind: e.Kind, Line: e.Line, Msg: e.Msg, Hint: e.Hint}
+		rep = report{Kind: e.Kind, Line: e.Line, Msg: e.Msg}
 	}
 	r.finish(rep)
 	return 0
@@ -173,7 +174,7 @@ func warmJSON() {
 // finish sends the report and exits; the first caller wins, later ones wait for the exit.
 func (r *runner) finish(rep report) {
 	r.finishOnce.Do(func() {
-		rep.Msg, rep.Hint = yaegirun.Cut(rep.Msg, maxMessage), yaegirun.Cut(rep.Hint, maxMessage)
+		rep.Msg = yaegirun.Cut(rep.Msg, maxMessage)
 		b, _ := json.Marshal(rep)
 		r.out.write(frameDone, 0, b)
 		os.Exit(0)

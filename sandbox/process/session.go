@@ -15,6 +15,7 @@ import (
 
 	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/yaegirun"
 )
 
@@ -46,7 +47,7 @@ type session struct {
 
 // run sends the program to the runner and serves it until it reports, dies, or the deadline
 // (start + timeout) passes.
-func (s *session) run(ctx context.Context, start time.Time, prog *sandbox.Program) *sandbox.Error {
+func (s *session) run(ctx context.Context, start time.Time, prog *prepare.Program) *sandbox.Error {
 	ctx, cancel := context.WithDeadline(ctx, start.Add(s.lim.Timeout))
 	defer cancel()
 	defer context.AfterFunc(s.e.ctx, cancel)() // Close stops the run and its calls
@@ -133,7 +134,7 @@ func (s *session) waitCalls(loop <-chan struct{}) {
 // Bounds of the frames from the runner, besides output chunks and calls.
 const (
 	maxTraceFrame  = 4 << 10  // a trace line; the runner cuts them to yaegirun.MaxTraceLine
-	maxReportFrame = 64 << 10 // a report; the runner cuts its message and hint to maxMessage
+	maxReportFrame = 64 << 10 // a report; the runner cuts its message to maxMessage
 )
 
 // frameLimit bounds a frame from the runner by its type. A frame above its limit is a protocol
@@ -335,7 +336,7 @@ func (s *session) reported() *sandbox.Error {
 	if rep.Kind == "" {
 		return nil
 	}
-	e := &sandbox.Error{Kind: rep.Kind, Line: rep.Line, Msg: rep.Msg, Hint: rep.Hint} // Run cuts them
+	e := &sandbox.Error{Kind: rep.Kind, Line: rep.Line, Msg: rep.Msg} // Run cuts Msg
 	s.addTrace(e)
 	return e
 }

@@ -1,6 +1,6 @@
 // Package yaegirun is the part of a sandbox runner that does not depend on the engine: it builds
 // a yaegi interpreter that sees only the allowlisted standard library and the snippet-facing
-// API of mcp_tools ([Exports]), runs a [sandbox.Program] in it ([Interp.Run]), and turns the
+// API of mcp_tools ([Exports]), runs a [prepare.Program] in it ([Interp.Run]), and turns the
 // interpreter's failures into *sandbox.Error values with snippet line numbers.
 //
 // The process engine runs it in a re-executed child; a wasm engine would run it in a wasip1

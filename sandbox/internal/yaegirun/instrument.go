@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 )
 
 // The interpreter's panic trace names the function that panicked but places it at the
@@ -30,7 +30,7 @@ var marker int64
 // was. A file that does not parse is returned unchanged: the interpreter will report why.
 func Instrument(main string) string {
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, sandbox.MainFile, main, parser.SkipObjectResolution)
+	f, err := parser.ParseFile(fset, prepare.MainFile, main, parser.SkipObjectResolution)
 	if err != nil {
 		return main
 	}

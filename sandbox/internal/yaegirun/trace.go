@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
-	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 )
 
 // The bounds of a panic trace. A trace line holds the name of the panicking function, which
@@ -113,7 +113,7 @@ func (t *Trace) PanicLine() int {
 // first statement of the function, not the statement that panicked.
 func mainLine(l string) (int, bool) {
 	m := traceLine.FindStringSubmatch(l)
-	if m == nil || (m[2] != "" && m[2] != sandbox.MainFile) {
+	if m == nil || (m[2] != "" && m[2] != prepare.MainFile) {
 		return 0, false
 	}
 	n, _ := strconv.Atoi(m[3])
@@ -147,7 +147,7 @@ func (t *Trace) Format() string {
 			fn = f[1]
 		}
 		var s string
-		if m[2] == "" || m[2] == sandbox.MainFile {
+		if m[2] == "" || m[2] == prepare.MainFile {
 			s = fmt.Sprintf("in %s (starting line %s)", fn, m[3])
 		} else {
 			s = fmt.Sprintf("in %s (%s:%s)", fn, strings.TrimPrefix(m[2], gopath+"/src/"), m[3])

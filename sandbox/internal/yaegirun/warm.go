@@ -5,12 +5,12 @@ import (
 	"io"
 
 	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
-	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 )
 
 // warmProgram exercises the interpreter's common paths: a source package in the shape of a
 // stub, a tool call, JSON, closures, goroutines, channels, methods, maps and formatting.
-var warmProgram = &sandbox.Program{
+var warmProgram = &prepare.Program{
 	Main: `package main
 
 import (

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 )
@@ -41,7 +42,7 @@ func Exports() interp.Exports {
 				exports[key] = syms
 			}
 		}
-		exports[sandbox.RuntimePackage+"/"+sandbox.RuntimePackage] = mcp_tools.Symbols()
+		exports[prepare.RuntimePackage+"/"+prepare.RuntimePackage] = mcp_tools.Symbols()
 		exports[markerPath+"/line/line"] = map[string]reflect.Value{"L": reflect.ValueOf(&marker).Elem()}
 		// Stdlib MapTypes let fmt and others see interpreted values through their wrappers.
 		exports["."] = stdlib.Symbols["."]
@@ -91,22 +92,19 @@ func warmJSON() {
 
 // Run compiles and runs p: its packages first, then Main. It returns nil when main returned, or
 // an error of kind KindCompile (nothing ran) or KindRuntime (main panicked; Line is not set:
-// compute it from the trace with Trace.PanicLine). Goroutines the snippet started are still running
-// when Run returns; the caller ends the process.
-func (in *Interp) Run(p *sandbox.Program) *sandbox.Error {
+// compute it from the trace with Trace.PanicLine). The error has no hint: the engine adds one in
+// the parent, with Program.Explain. Goroutines the snippet started are still running when Run
+// returns; the caller ends the process.
+func (in *Interp) Run(p *prepare.Program) *sandbox.Error {
 	for name, src := range p.Files {
 		in.files[gopath+"/src/"+name] = &fstest.MapFile{Data: []byte(src)}
 	}
 	prog, err := in.compile(Instrument(p.Main))
 	if err != nil {
-		e := CompileError(err)
-		p.Explain(e)
-		return e
+		return CompileError(err)
 	}
 	if _, err := in.i.Execute(prog); err != nil {
-		e := RuntimeError(err)
-		p.Explain(e)
-		return e
+		return RuntimeError(err)
 	}
 	return nil
 }
@@ -143,7 +141,7 @@ func splitPos(msg string) (int, string) {
 	if m == nil {
 		return 0, msg
 	}
-	if m[1] != "" && m[1] != sandbox.MainFile {
+	if m[1] != "" && m[1] != prepare.MainFile {
 		return 0, msg
 	}
 	line, _ := strconv.Atoi(m[2])

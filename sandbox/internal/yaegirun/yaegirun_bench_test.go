@@ -7,6 +7,7 @@ import (
 
 	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/sandboxtest"
 )
 
@@ -16,7 +17,7 @@ func BenchmarkInterpCall(b *testing.B) {
 	result := json.RawMessage(`{"content":[{"type":"text","text":"Echo: hi"}]}`)
 	mcp_tools.SetTransport(func(server, tool string, args json.RawMessage) (json.RawMessage, error) { return result, nil })
 	defer mcp_tools.SetTransport(nil)
-	p, err := sandbox.Prepare(&sandbox.Request{Source: `for i := 0; i < 1000; i++ {
+	p, err := prepare.Prepare(&sandbox.Request{Source: `for i := 0; i < 1000; i++ {
 	if _, err := demo.Echo(demo.EchoArgs{Message: "hi"}); err != nil {
 		panic(err)
 	}
@@ -50,7 +51,7 @@ func BenchmarkNew(b *testing.B) {
 
 // BenchmarkTrivialRun measures compiling and running a trivial snippet in a ready interpreter.
 func BenchmarkTrivialRun(b *testing.B) {
-	p, err := sandbox.Prepare(&sandbox.Request{Source: `fmt.Println("hi")`})
+	p, err := prepare.Prepare(&sandbox.Request{Source: `fmt.Println("hi")`})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 )
 
 func TestExports(t *testing.T) {
@@ -48,7 +49,7 @@ func TestInstrumentKeepsLines(t *testing.T) {
 	src := "package main; import \"fmt\"; func main() { x := 1\n\tswitch x {\n\tcase 1:\n\t\tfmt.Println(x)\n\t}\n\tselect {\n\tdefault:\n\t}\nL:\n\tfor {\n\t\tbreak L\n\t}\n}\n//line _.go:20:1\nfunc f() {\n\tfmt.Println()\n}\n"
 	out := Instrument(src)
 	fset := token.NewFileSet()
-	if _, err := parser.ParseFile(fset, sandbox.MainFile, out, 0); err != nil {
+	if _, err := parser.ParseFile(fset, prepare.MainFile, out, 0); err != nil {
 		t.Fatalf("instrumented source does not parse: %v\n%s", err, out)
 	}
 	if got, want := strings.Count(out, "\n"), strings.Count(src, "\n"); got != want {
@@ -115,7 +116,7 @@ func TestRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := in.Run(&sandbox.Program{Main: tt.main, Files: tt.files})
+			e := in.Run(&prepare.Program{Main: tt.main, Files: tt.files})
 			if out.String() != tt.out {
 				t.Errorf("output = %q, want %q", out.String(), tt.out)
 			}

@@ -1,35 +1,21 @@
-package sandbox
+package prepare
 
 import (
 	"path"
 	"slices"
 	"strings"
-)
 
-// allowed is the standard library a snippet may import: computation, text and encodings only.
-// Nothing here reaches files, the network, processes, the environment or os.Exit. Left out on
-// purpose: os, os/exec, net, net/http, syscall, unsafe, reflect, runtime, plugin, path/filepath,
-// io/fs and io/ioutil (files, processes, escape hatches), log (Logger.Fatal exits the process),
-// text/template and html/template ((*Template).ParseFiles reads files), flag, testing, crypto/rand.
-var allowed = []string{
-	"bufio", "bytes", "cmp", "container/heap", "container/list", "container/ring", "context",
-	"crypto/hmac", "crypto/md5", "crypto/sha1", "crypto/sha256", "crypto/sha512",
-	"encoding", "encoding/base32", "encoding/base64", "encoding/binary", "encoding/csv",
-	"encoding/hex", "encoding/json", "encoding/xml", "errors", "fmt",
-	"hash", "hash/adler32", "hash/crc32", "hash/crc64", "hash/fnv", "html", "io", "maps",
-	"math", "math/big", "math/bits", "math/cmplx", "math/rand", "math/rand/v2", "net/url", "path",
-	"regexp", "slices", "sort", "strconv", "strings", "sync", "sync/atomic", "text/tabwriter",
-	"time", "unicode", "unicode/utf16", "unicode/utf8",
-}
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+)
 
 // RuntimePackage is the import path of the runtime that stub packages import (package mcp_tools).
 const RuntimePackage = "mcp_tools"
 
-// AllowedStdlib returns the standard library packages a snippet may import, sorted.
-func AllowedStdlib() []string { return slices.Clone(allowed) }
+// allowed is [sandbox.AllowedStdlib], sorted: the standard library a snippet may import.
+var allowed = sandbox.AllowedStdlib()
 
-// IsAllowedStdlib reports whether path is in the standard library allowlist.
-func IsAllowedStdlib(p string) bool {
+// isAllowedStdlib reports whether p is in the standard library allowlist.
+func isAllowedStdlib(p string) bool {
 	_, ok := slices.BinarySearch(allowed, p)
 	return ok
 }
@@ -69,7 +55,7 @@ var deniedHints = map[string]string{
 }
 
 // deniedImport returns the KindImport error for an import of p at line.
-func deniedImport(p string, line int, stubs, skills []string) *Error {
+func deniedImport(p string, line int, stubs, skills []string) *sandbox.Error {
 	var msg strings.Builder
 	switch {
 	case strings.HasPrefix(p, RuntimePackage+"/"):
@@ -79,7 +65,7 @@ func deniedImport(p string, line int, stubs, skills []string) *Error {
 		} else {
 			msg.WriteString("available: " + strings.Join(stubs, ", "))
 		}
-		return &Error{Kind: KindImport, Line: line, Msg: msg.String(), Hint: "list_servers shows the servers and their import paths"}
+		return &sandbox.Error{Kind: sandbox.KindImport, Line: line, Msg: msg.String(), Hint: "list_servers shows the servers and their import paths"}
 	case strings.HasPrefix(p, "skills/"):
 		msg.WriteString("there is no skill " + p + "; ")
 		if len(skills) == 0 {
@@ -87,7 +73,7 @@ func deniedImport(p string, line int, stubs, skills []string) *Error {
 		} else {
 			msg.WriteString("available: " + strings.Join(skills, ", "))
 		}
-		return &Error{Kind: KindImport, Line: line, Msg: msg.String(), Hint: "list_skills shows the saved skills"}
+		return &sandbox.Error{Kind: sandbox.KindImport, Line: line, Msg: msg.String(), Hint: "list_skills shows the saved skills"}
 	}
 	msg.WriteString("package " + p + " is not available in the sandbox. Allowed: " + strings.Join(allowed, " "))
 	msg.WriteString(", " + RuntimePackage)
@@ -97,5 +83,5 @@ func deniedImport(p string, line int, stubs, skills []string) *Error {
 	if len(skills) > 0 {
 		msg.WriteString(", " + strings.Join(skills, ", "))
 	}
-	return &Error{Kind: KindImport, Line: line, Msg: msg.String(), Hint: deniedHints[p]}
+	return &sandbox.Error{Kind: sandbox.KindImport, Line: line, Msg: msg.String(), Hint: deniedHints[p]}
 }

@@ -1,4 +1,4 @@
-package sandbox
+package prepare
 
 import (
 	"crypto/sha256"
@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
 // MainFile is the name under which the prepared snippet is compiled. Interpreter positions in it
@@ -32,8 +34,6 @@ type Program struct {
 	// Files holds the source packages Main needs, by path below a GOPATH src directory
 	// ("mcp_tools/demo/demo.go"). Stub packages keep only the declarations the snippet uses.
 	Files map[string]string
-	// Imports lists every package the program imports, directly or through skills, sorted.
-	Imports []string
 	// Body is true when the snippet had no package clause and became the body of main.
 	Body bool
 
@@ -45,14 +45,15 @@ type Program struct {
 // Prepare parses req.Source, wraps a body into package main, adds the imports a body uses
 // without declaring, checks every import against the allowlist and req.Packages, rejects the
 // constructs the interpreter is known to mishandle, and loads the needed packages (stubs pruned
-// to what the snippet uses). Nothing runs. Its errors are *Error of kind KindCompile or KindImport,
-// with snippet line numbers, or KindLimits for a snippet above MaxSourceBytes.
-func Prepare(req *Request) (*Program, error) {
+// to what the snippet uses). Nothing runs. Its errors are *[sandbox.Error] of kind KindCompile
+// or KindImport, with snippet line numbers, or KindLimits for a snippet above
+// [sandbox.MaxSourceBytes].
+func Prepare(req *sandbox.Request) (*Program, error) {
 	if req == nil {
-		return nil, &Error{Kind: KindInternal, Msg: "nil request"}
+		return nil, &sandbox.Error{Kind: sandbox.KindInternal, Msg: "nil request"}
 	}
-	if len(req.Source) > MaxSourceBytes {
-		return nil, &Error{Kind: KindLimits, Msg: fmt.Sprintf("the snippet is %d bytes, above the %d-byte limit", len(req.Source), MaxSourceBytes)}
+	if len(req.Source) > sandbox.MaxSourceBytes {
+		return nil, &sandbox.Error{Kind: sandbox.KindLimits, Msg: fmt.Sprintf("the snippet is %d bytes, above the %d-byte limit", len(req.Source), sandbox.MaxSourceBytes)}
 	}
 	src := strings.ReplaceAll(req.Source, "\r\n", "\n")
 	pkgs := available(req.Packages)
@@ -60,29 +61,27 @@ func Prepare(req *Request) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The snippet is parsed once, without the imports added for it: they are written into
+	// Main, and the checks below take them from fileImports.
 	fset := token.NewFileSet()
 	f, err := parseMain(fset, w.assemble(nil), lastLine(src))
 	if err != nil {
 		return nil, err
 	}
 	added := autoImports(f, pkgs)
-	if len(added) > 0 {
-		if f, err = parseMain(fset, w.assemble(added), lastLine(src)); err != nil {
-			return nil, err
-		}
-	}
+	imports := fileImports(fset, f, w, added)
 	if f.Name.Name != "main" {
-		return nil, &Error{Kind: KindCompile, Line: fset.Position(f.Name.Pos()).Line,
+		return nil, &sandbox.Error{Kind: sandbox.KindCompile, Line: fset.Position(f.Name.Pos()).Line,
 			Msg: "a snippet must be package main", Hint: "write package main with func main, or only the statements of main without a package clause"}
 	}
 	if !hasMain(f) {
-		return nil, &Error{Kind: KindCompile, Msg: "package main has no func main", Hint: "write func main() { ... }, or only its statements without a package clause"}
+		return nil, &sandbox.Error{Kind: sandbox.KindCompile, Msg: "package main has no func main", Hint: "write func main() { ... }, or only its statements without a package clause"}
 	}
 	p := &Program{Main: w.assemble(added), Body: w.body, Files: map[string]string{}, stubs: map[string]bool{}}
-	if err := checkGaps(fset, f, p); err != nil {
+	if err := checkGaps(fset, f, imports, p); err != nil {
 		return nil, err
 	}
-	if err := p.load(req.Packages, pkgs, fset, f, w); err != nil {
+	if err := p.load(req.Packages, pkgs, f, imports); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -100,7 +99,7 @@ func parseMain(fset *token.FileSet, src string, last int) (*ast.File, error) {
 	if err == nil {
 		return f, nil
 	}
-	e := &Error{Kind: KindCompile, Msg: err.Error(), Err: err}
+	e := &sandbox.Error{Kind: sandbox.KindCompile, Msg: err.Error(), Err: err}
 	if list, ok := err.(scanner.ErrorList); ok && len(list) > 0 {
 		e.Line = min(list[0].Pos.Line, last)
 		msgs := make([]string, 0, 3)
@@ -213,26 +212,55 @@ func autoImports(f *ast.File, a avail) []importSpec {
 	return out
 }
 
-// load checks the imports of f and, transitively, of the packages it imports from pkgs, and
-// fills p.Files and p.Imports.
-func (p *Program) load(pkgs fs.FS, a avail, fset *token.FileSet, f *ast.File, w *wrapped) error {
+// fileImports returns the imports of Main, the file the interpreter gets, without parsing it:
+// those of f (parsed from the main file without the added imports), then added. Lines are the
+// snippet's: an added import is on the line of the package clause, where assemble puts it.
+func fileImports(fset *token.FileSet, f *ast.File, w *wrapped, added []importSpec) []importSpec {
+	out := specsOf(f)
+	for i, is := range f.Imports {
+		if out[i].line = w.importLine(out[i].path); out[i].line == 0 {
+			out[i].line = fset.Position(is.Pos()).Line
+		}
+	}
+	line := fset.Position(f.Name.Pos()).Line
+	for _, a := range added {
+		a.line = line
+		out = append(out, a)
+	}
+	return out
+}
+
+// specsOf returns the imports of f, without lines.
+func specsOf(f *ast.File) []importSpec {
+	out := make([]importSpec, len(f.Imports))
+	for i, is := range f.Imports {
+		out[i].path, _ = strconv.Unquote(is.Path.Value)
+		if is.Name != nil {
+			out[i].name = is.Name.Name
+		}
+	}
+	return out
+}
+
+// load checks imports, those of the main file f, and, transitively, those of the packages it
+// imports from pkgs, and fills p.Files.
+func (p *Program) load(pkgs fs.FS, a avail, f *ast.File, imports []importSpec) error {
 	type pending struct {
 		path string
 		line int    // line in the main file, 0 for an import of a package
 		from string // importing package, "" for the main file
 	}
 	var queue []pending
-	for _, is := range f.Imports {
-		ip, _ := strconv.Unquote(is.Path.Value)
-		line := w.importLine(ip)
-		if line == 0 {
-			line = fset.Position(is.Pos()).Line
-		}
-		queue = append(queue, pending{ip, line, ""})
+	for _, is := range imports {
+		queue = append(queue, pending{is.path, is.line, ""})
+	}
+	type user struct {
+		file    *ast.File
+		imports []importSpec
 	}
 	seen := map[string]bool{}
 	srcs := map[string]*pkgSource{}       // source package path -> its files
-	users := []*ast.File{f}               // files whose selectors count as uses of stubs
+	users := []user{{f, imports}}         // files whose selectors count as uses of stubs
 	names := map[string]map[string]bool{} // stub path -> used names; nil map: load whole
 	for len(queue) > 0 {
 		q := queue[0]
@@ -241,8 +269,7 @@ func (p *Program) load(pkgs fs.FS, a avail, fset *token.FileSet, f *ast.File, w 
 			continue
 		}
 		seen[q.path] = true
-		p.Imports = append(p.Imports, q.path)
-		if IsAllowedStdlib(q.path) || q.path == RuntimePackage {
+		if isAllowedStdlib(q.path) || q.path == RuntimePackage {
 			continue
 		}
 		if !a.has(q.path) {
@@ -261,7 +288,9 @@ func (p *Program) load(pkgs fs.FS, a avail, fset *token.FileSet, f *ast.File, w 
 			p.stubs[q.path] = true
 			names[q.path] = map[string]bool{}
 		} else {
-			users = append(users, ps.files...)
+			for _, pf := range ps.files {
+				users = append(users, user{pf, specsOf(pf)})
+			}
 		}
 		for _, pf := range ps.files {
 			for _, is := range pf.Imports {
@@ -270,9 +299,8 @@ func (p *Program) load(pkgs fs.FS, a avail, fset *token.FileSet, f *ast.File, w 
 			}
 		}
 	}
-	sort.Strings(p.Imports)
-	for _, uf := range users {
-		usedNames(uf, names)
+	for _, u := range users {
+		usedNames(u.file, u.imports, names)
 	}
 	for ip, ps := range srcs {
 		if err := ps.emit(names[ip], p.Files); err != nil {
@@ -282,24 +310,19 @@ func (p *Program) load(pkgs fs.FS, a avail, fset *token.FileSet, f *ast.File, w 
 	return nil
 }
 
-// usedNames adds to names[stub] every name f selects from an imported stub package. A dot
-// import makes the stub load whole (names[stub] = nil).
-func usedNames(f *ast.File, names map[string]map[string]bool) {
+// usedNames adds to names[stub] every name f, which has imports, selects from an imported stub
+// package. A dot import makes the stub load whole (names[stub] = nil).
+func usedNames(f *ast.File, imports []importSpec, names map[string]map[string]bool) {
 	local := map[string]string{} // local name -> stub path
-	for _, is := range f.Imports {
-		ip, _ := strconv.Unquote(is.Path.Value)
-		if _, ok := names[ip]; !ok {
+	for _, is := range imports {
+		if _, ok := names[is.path]; !ok {
 			continue
 		}
-		name := path.Base(ip)
-		if is.Name != nil {
-			name = is.Name.Name
-		}
-		if name == "." {
-			names[ip] = nil
+		if is.name == "." {
+			names[is.path] = nil
 			continue
 		}
-		local[name] = ip
+		local[is.local()] = is.path
 	}
 	ast.Inspect(f, func(n ast.Node) bool {
 		if sel, ok := n.(*ast.SelectorExpr); ok {
@@ -339,7 +362,7 @@ const pkgCacheSize = 64
 func parseDir(pkgs fs.FS, dir string) (*pkgSource, error) {
 	ents, err := fs.ReadDir(pkgs, dir)
 	if err != nil {
-		return nil, &Error{Kind: KindImport, Msg: "reading package " + dir + ": " + err.Error(), Err: err}
+		return nil, &sandbox.Error{Kind: sandbox.KindImport, Msg: "reading package " + dir + ": " + err.Error(), Err: err}
 	}
 	ps := &pkgSource{dir: dir, fset: token.NewFileSet()}
 	h := sha256.New()
@@ -351,7 +374,7 @@ func parseDir(pkgs fs.FS, dir string) (*pkgSource, error) {
 		}
 		b, err := fs.ReadFile(pkgs, dir+"/"+n)
 		if err != nil {
-			return nil, &Error{Kind: KindImport, Msg: "reading " + dir + "/" + n + ": " + err.Error(), Err: err}
+			return nil, &sandbox.Error{Kind: sandbox.KindImport, Msg: "reading " + dir + "/" + n + ": " + err.Error(), Err: err}
 		}
 		fmt.Fprintf(h, "\x00%s\x00%d\x00", n, len(b))
 		h.Write(b)
@@ -359,7 +382,7 @@ func parseDir(pkgs fs.FS, dir string) (*pkgSource, error) {
 		ps.raw = append(ps.raw, string(b))
 	}
 	if len(ps.names) == 0 {
-		return nil, &Error{Kind: KindImport, Msg: "package " + dir + " has no Go files"}
+		return nil, &sandbox.Error{Kind: sandbox.KindImport, Msg: "package " + dir + " has no Go files"}
 	}
 	key := string(h.Sum(nil))
 	pkgCache.Lock()
@@ -371,7 +394,7 @@ func parseDir(pkgs fs.FS, dir string) (*pkgSource, error) {
 	for i, n := range ps.names {
 		pf, err := parser.ParseFile(ps.fset, dir+"/"+n, ps.raw[i], parser.ParseComments)
 		if err != nil {
-			return nil, &Error{Kind: KindCompile, Msg: "package " + dir + " does not parse: " + err.Error(), Err: err}
+			return nil, &sandbox.Error{Kind: sandbox.KindCompile, Msg: "package " + dir + " does not parse: " + err.Error(), Err: err}
 		}
 		ps.files = append(ps.files, pf)
 	}

@@ -1,4 +1,4 @@
-package sandbox
+package prepare
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"go/token"
 	"sort"
 	"strings"
+
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
 // emit writes the package's files into out, keyed by dir/name. With used == nil the files are
@@ -117,7 +119,7 @@ func (ps *pkgSource) emit(used map[string]bool, out map[string]string) error {
 		}
 		var buf bytes.Buffer
 		if err := printer.Fprint(&buf, ps.fset, pruned); err != nil {
-			return &Error{Kind: KindInternal, Msg: "printing package " + ps.dir + ": " + err.Error(), Err: err}
+			return &sandbox.Error{Kind: sandbox.KindInternal, Msg: "printing package " + ps.dir + ": " + err.Error(), Err: err}
 		}
 		files[ps.dir+"/"+ps.names[fi]] = buf.String()
 		out[ps.dir+"/"+ps.names[fi]] = buf.String()

@@ -1,4 +1,4 @@
-package sandbox_test
+package prepare_test
 
 import (
 	"go/ast"
@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/sandboxtest"
 )
 
@@ -19,7 +20,7 @@ import (
 func lineMarks(t *testing.T, src string) map[string]int {
 	t.Helper()
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, sandbox.MainFile, src, 0)
+	f, err := parser.ParseFile(fset, prepare.MainFile, src, 0)
 	if err != nil {
 		t.Fatalf("the prepared file does not parse: %v\n%s", err, src)
 	}
@@ -50,7 +51,7 @@ func TestPrepareKeepsLines(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := sandbox.Prepare(&sandbox.Request{Source: tt.src})
+			p, err := prepare.Prepare(&sandbox.Request{Source: tt.src})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,6 +73,9 @@ func TestPrepareKeepsLines(t *testing.T) {
 	}
 }
 
+// TestPrepareImports checks what the interpreter gets: the imports of Main (the snippet's and
+// those added for it, as "name path" for a named import) and the source packages in Files,
+// those of skills included.
 func TestPrepareImports(t *testing.T) {
 	tests := []struct {
 		name, src string
@@ -81,18 +85,31 @@ func TestPrepareImports(t *testing.T) {
 		{"added to a body", `fmt.Println(strings.ToUpper("x"), json.Valid(nil), rand.Intn(2))`, []string{"encoding/json", "fmt", "math/rand", "strings"}, nil},
 		{"local names are not packages", "strings := []string{\"a\"}\nfmt.Println(strings)", []string{"fmt"}, nil},
 		{"stub and runtime", `r, _ := demo.Add(demo.AddArgs{Label: mcp_tools.String("x")}); fmt.Println(r)`, []string{"fmt", "mcp_tools", "mcp_tools/demo"}, []string{"mcp_tools/demo/demo.go"}},
-		{"skill pulls in its stub", "import \"skills/greet\"\nfmt.Println(greet.Hello(\"x\"))", []string{"fmt", "mcp_tools", "mcp_tools/demo", "skills/greet", "strings"}, []string{"mcp_tools/demo/demo.go", "skills/greet/greet.go"}},
+		{"skill pulls in its stub", "import \"skills/greet\"\nfmt.Println(greet.Hello(\"x\"))", []string{"fmt", "skills/greet"}, []string{"mcp_tools/demo/demo.go", "skills/greet/greet.go"}},
 		{"added to package main", "package main\n\nfunc main() { fmt.Println(time.Second) }\n", []string{"fmt", "time"}, nil},
-		{"explicit imports kept", "import str \"strings\"\nfmt.Println(str.ToLower(\"A\"))", []string{"fmt", "strings"}, nil},
+		{"explicit imports kept", "import str \"strings\"\nfmt.Println(str.ToLower(\"A\"))", []string{"fmt", "str strings"}, nil},
+		{"explicit and added", "import str \"strings\"\nfmt.Println(str.ToLower(\"A\"), strings.ToUpper(\"b\"))", []string{"fmt", "str strings", "strings"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := sandbox.Prepare(&sandbox.Request{Source: tt.src, Packages: sandboxtest.Packages()})
+			p, err := prepare.Prepare(&sandbox.Request{Source: tt.src, Packages: sandboxtest.Packages()})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, p.Imports); diff != "" {
-				t.Errorf("imports (-want +got):\n%s", diff)
+			f, err := parser.ParseFile(token.NewFileSet(), prepare.MainFile, p.Main, parser.ImportsOnly)
+			if err != nil {
+				t.Fatalf("Main does not parse: %v\n%s", err, p.Main)
+			}
+			var imports []string
+			for _, is := range f.Imports {
+				ip, _ := strconv.Unquote(is.Path.Value)
+				if is.Name != nil {
+					ip = is.Name.Name + " " + ip
+				}
+				imports = append(imports, ip)
+			}
+			if diff := cmp.Diff(tt.want, imports, cmpSorted); diff != "" {
+				t.Errorf("imports of Main (-want +got):\n%s", diff)
 			}
 			var files []string
 			for f := range p.Files {
@@ -151,7 +168,7 @@ func TestPrepareErrors(t *testing.T) {
 	pkgs = withFile(pkgs, "skills/bad/bad.go", "package bad\n\nimport \"os\"\n\nfunc F() { os.Exit(1) }\n")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := sandbox.Prepare(&sandbox.Request{Source: tt.src, Packages: pkgs})
+			_, err := prepare.Prepare(&sandbox.Request{Source: tt.src, Packages: pkgs})
 			if tt.kind == "" {
 				if err != nil {
 					t.Fatalf("Prepare: %v", err)
@@ -172,7 +189,7 @@ func TestPrepareErrors(t *testing.T) {
 
 func TestPruneStub(t *testing.T) {
 	pkgs := sandboxtest.WithStub(nil, "stub50", sandboxtest.Stub("stub50", 50))
-	p, err := sandbox.Prepare(&sandbox.Request{Source: `r, _ := stub50.Tool7(stub50.Tool7Args{Path: "/"}); fmt.Println(r.Text())`, Packages: pkgs})
+	p, err := prepare.Prepare(&sandbox.Request{Source: `r, _ := stub50.Tool7(stub50.Tool7Args{Path: "/"}); fmt.Println(r.Text())`, Packages: pkgs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,11 +208,56 @@ func TestPruneStub(t *testing.T) {
 		t.Errorf("the pruned stub is %d bytes of %d; want under a twentieth", len(src), full)
 	}
 	// A dot import cannot be pruned.
-	p, err = sandbox.Prepare(&sandbox.Request{Source: "import . \"mcp_tools/stub50\"\n_ = Tool9", Packages: pkgs})
+	p, err = prepare.Prepare(&sandbox.Request{Source: "import . \"mcp_tools/stub50\"\n_ = Tool9", Packages: pkgs})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if src := p.Files["mcp_tools/stub50/stub50.go"]; !strings.Contains(src, "func Tool50(") {
 		t.Error("a dot-imported stub was pruned")
 	}
+}
+
+func TestExplain(t *testing.T) {
+	prog := func(src string) *prepare.Program {
+		t.Helper()
+		p, err := prepare.Prepare(&sandbox.Request{Source: src, Packages: sandboxtest.Packages()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	plain := prog(`fmt.Println("hi")`)
+	errorsAs := prog("var e *mcp_tools.ToolError\nfmt.Println(errors.As(nil, &e))")
+	stub := prog(`r, _ := demo.Echo(demo.EchoArgs{Message: "x"}); fmt.Println(r)`)
+	generic := prog("func Map[T, U any](xs []T, f func(T) U) []U { return nil }\n_ = Map([]int{1}, func(x int) string { return \"\" })")
+	tests := []struct {
+		name string
+		p    *prepare.Program
+		e    sandbox.Error
+		hint string // a substring; "" means no hint
+	}{
+		{"errors.As", errorsAs, sandbox.Error{Kind: sandbox.KindRuntime, Msg: "panic: errors: target must be interface or implement error"}, "type switch"},
+		{"errors.As not called", plain, sandbox.Error{Kind: sandbox.KindRuntime, Msg: "panic: errors: target must be interface or implement error"}, ""},
+		{"newer stdlib", plain, sandbox.Error{Kind: sandbox.KindCompile, Msg: `package strings "strings" has no symbol Lines`}, "strings.Lines is not in"},
+		{"generic inference", generic, sandbox.Error{Kind: sandbox.KindCompile, Msg: "cannot use type func(int) string as type func(T) U"}, "write them explicitly"},
+		{"no generic call", plain, sandbox.Error{Kind: sandbox.KindCompile, Msg: "cannot use type func(int) string as type func(T) U"}, ""},
+		{"unknown stub function", stub, sandbox.Error{Kind: sandbox.KindCompile, Msg: "undefined selector: mcp_tools/demo.Frobnicate"}, "list_tools"},
+		{"unknown selector, not a stub", plain, sandbox.Error{Kind: sandbox.KindCompile, Msg: "undefined selector: mcp_tools/demo.Frobnicate"}, ""},
+		{"stack overflow", plain, sandbox.Error{Kind: sandbox.KindRuntime, Msg: "stack overflow: the recursion is too deep"}, "loop"},
+		{"stack overflow, no program", nil, sandbox.Error{Kind: sandbox.KindRuntime, Msg: "stack overflow"}, "loop"},
+		{"interpreter failure", plain, sandbox.Error{Kind: sandbox.KindCompile, Msg: "the interpreter failed on this program: x"}, "more plainly"},
+		{"a hint is kept", plain, sandbox.Error{Kind: sandbox.KindRuntime, Msg: "stack overflow", Hint: "mine"}, "mine"},
+		{"no match", plain, sandbox.Error{Kind: sandbox.KindRuntime, Msg: "panic: boom"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := tt.e
+			tt.p.Explain(&e)
+			if (tt.hint == "") != (e.Hint == "") || !strings.Contains(e.Hint, tt.hint) {
+				t.Errorf("hint %q, want one containing %q", e.Hint, tt.hint)
+			}
+		})
+	}
+	var nilProgram *prepare.Program
+	nilProgram.Explain(nil) // no error: nothing to do
 }

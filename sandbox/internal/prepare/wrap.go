@@ -1,17 +1,28 @@
-package sandbox
+package prepare
 
 import (
 	"fmt"
 	"go/scanner"
 	"go/token"
+	"path"
 	"strconv"
 	"strings"
+
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
 // importSpec is one import of the main file.
 type importSpec struct {
 	name, path string
-	line       int // line in the snippet, 0 when added
+	line       int // line in the snippet; for an added import, 0 until fileImports sets it
+}
+
+// local returns the name the import declares in the file.
+func (s importSpec) local() string {
+	if s.name != "" {
+		return s.name
+	}
+	return path.Base(s.path)
 }
 
 // hoisted is a declaration moved out of a body, with the snippet line it started on.
@@ -144,7 +155,7 @@ func wrap(src string) (*wrapped, error) {
 				i++
 			}
 			if toks[i].tok != token.STRING {
-				return nil, &Error{Kind: KindCompile, Line: file.Line(file.Pos(toks[i].off)), Msg: "syntax error: malformed import"}
+				return nil, &sandbox.Error{Kind: sandbox.KindCompile, Line: file.Line(file.Pos(toks[i].off)), Msg: "syntax error: malformed import"}
 			}
 			spec.path, _ = strconv.Unquote(toks[i].lit)
 			spec.line = file.Line(file.Pos(toks[i].off))
@@ -158,7 +169,7 @@ func wrap(src string) (*wrapped, error) {
 			}
 		}
 		if toks[i].tok != token.SEMICOLON && toks[i].tok != token.EOF {
-			return nil, &Error{Kind: KindCompile, Line: file.Line(file.Pos(toks[i].off)), Msg: "syntax error: malformed import"}
+			return nil, &sandbox.Error{Kind: sandbox.KindCompile, Line: file.Line(file.Pos(toks[i].off)), Msg: "syntax error: malformed import"}
 		}
 		cut(start, end(i))
 		if toks[i].tok == token.SEMICOLON {

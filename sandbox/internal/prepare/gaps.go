@@ -1,12 +1,12 @@
-package sandbox
+package prepare
 
 import (
 	"go/ast"
 	"go/token"
-	"path"
 	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
 // The interpreter (yaegi, with a Go 1.22 standard library) misses a few things that models write.
@@ -45,16 +45,12 @@ func genericHint(pkg, name string) string {
 
 const jsonMethodHint = "the interpreter ignores custom MarshalJSON/UnmarshalJSON methods of types declared in a snippet: build a plain struct with json tags, or a map[string]any, and marshal that"
 
-// checkGaps rejects the certain gaps in f and records the possible ones in p.
-func checkGaps(fset *token.FileSet, f *ast.File, p *Program) error {
+// checkGaps rejects the certain gaps in f, which has imports, and records the possible ones in
+// p.
+func checkGaps(fset *token.FileSet, f *ast.File, imports []importSpec, p *Program) error {
 	local := map[string]string{} // local name -> path, for slices, maps and cmp
-	for _, is := range f.Imports {
-		ip, _ := strconv.Unquote(is.Path.Value)
-		name := path.Base(ip)
-		if is.Name != nil {
-			name = is.Name.Name
-		}
-		local[name] = ip
+	for _, is := range imports {
+		local[is.local()] = is.path
 	}
 	genericFuncs := map[*ast.Object]bool{}
 	for _, d := range f.Decls {
@@ -62,10 +58,10 @@ func checkGaps(fset *token.FileSet, f *ast.File, p *Program) error {
 			genericFuncs[fd.Name.Obj] = true
 		}
 	}
-	var err *Error
+	var err *sandbox.Error
 	fail := func(n ast.Node, msg, hint string) {
 		if err == nil {
-			err = &Error{Kind: KindCompile, Line: fset.Position(n.Pos()).Line, Msg: msg, Hint: hint}
+			err = &sandbox.Error{Kind: sandbox.KindCompile, Line: fset.Position(n.Pos()).Line, Msg: msg, Hint: hint}
 		}
 	}
 	ast.Inspect(f, func(n ast.Node) bool {
@@ -159,8 +155,10 @@ var (
 )
 
 // Explain attaches a hint to e when its message matches a known interpreter gap and e has
-// none yet. p may be nil.
-func (p *Program) Explain(e *Error) {
+// none yet. It is the one place that adds hints to a run's errors: an engine calls it in the
+// parent on the error a run ended with (runners report errors without hints), because only the
+// prepared program knows, say, which stubs the snippet imports. p may be nil.
+func (p *Program) Explain(e *sandbox.Error) {
 	if e == nil || e.Hint != "" {
 		return
 	}

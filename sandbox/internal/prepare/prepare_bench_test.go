@@ -1,9 +1,10 @@
-package sandbox_test
+package prepare_test
 
 import (
 	"testing"
 
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/sandboxtest"
 )
 
@@ -18,7 +19,7 @@ func BenchmarkPrepare(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				if _, err := sandbox.Prepare(c.req); err != nil {
+				if _, err := prepare.Prepare(c.req); err != nil {
 					b.Fatal(err)
 				}
 			}
