@@ -123,9 +123,7 @@ func TestRealServers(t *testing.T) {
 		t.Errorf("echo without its required argument = %q (isError %v); want an isError answer with a message", text, isError)
 	}
 
-	p.pidMu.Lock()
-	pids := append([]int(nil), p.pids...)
-	p.pidMu.Unlock()
+	pids := startedPIDs(p)
 	if len(pids) != 5 {
 		t.Errorf("started pids %v; want 5 stdio servers", pids)
 	}

@@ -45,6 +45,8 @@ type PoolOptions struct {
 
 	// dial, when set (by tests), replaces the real transports.
 	dial func(ctx context.Context, sc ServerConfig) (mcp.Transport, error)
+	// started, when set (by tests), is told the pid of every stdio server started.
+	started func(pid int)
 }
 
 // Defaults of PoolOptions.
@@ -116,7 +118,6 @@ type Pool struct {
 	log     *slog.Logger
 	ctx     context.Context // the Pool's lifetime; every server context derives from it
 	cancel  context.CancelFunc
-	version string
 
 	mu      sync.Mutex // guards servers, started, closed
 	servers map[string]*server
@@ -128,9 +129,6 @@ type Pool struct {
 	wg       sync.WaitGroup // every goroutine the Pool starts
 
 	closeOnce sync.Once
-
-	pidMu sync.Mutex
-	pids  []int // every process started, for tests
 }
 
 // NewPool returns a Pool for servers (by name; a later duplicate replaces an earlier one).

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,10 +35,38 @@ func newTestPool(t testing.TB, servers []ServerConfig, opts *PoolOptions) *Pool 
 	if opts.Logger == nil {
 		opts.Logger = quiet
 	}
+	rec := &pidRecorder{}
+	if opts.started == nil {
+		opts.started = rec.add
+	}
 	p := NewPool(servers, opts)
-	t.Cleanup(func() { p.Close() })
+	testPIDs.Store(p, rec)
+	t.Cleanup(func() { p.Close(); testPIDs.Delete(p) })
 	p.Start(context.Background())
 	return p
+}
+
+// pidRecorder collects the pids of the stdio servers a test pool started.
+type pidRecorder struct {
+	mu   sync.Mutex
+	pids []int
+}
+
+func (r *pidRecorder) add(pid int) {
+	r.mu.Lock()
+	r.pids = append(r.pids, pid)
+	r.mu.Unlock()
+}
+
+var testPIDs sync.Map // *Pool -> *pidRecorder
+
+// startedPIDs returns the pids of the stdio servers p started so far.
+func startedPIDs(p *Pool) []int {
+	v, _ := testPIDs.Load(p)
+	r := v.(*pidRecorder)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int(nil), r.pids...)
 }
 
 func toolNames(tools []*mcp.Tool) []string {
@@ -426,9 +455,7 @@ func TestStdioCloseLeavesNoProcess(t *testing.T) {
 		t.Fatalf("the grandchild's pid is not in the stderr tail %q", stderr.Tail(5, 500))
 	}
 	grandchild, _ := strconv.Atoi(m[1])
-	p.pidMu.Lock()
-	pids := append([]int{grandchild}, p.pids...)
-	p.pidMu.Unlock()
+	pids := append([]int{grandchild}, startedPIDs(p)...)
 	if len(pids) != 4 {
 		t.Fatalf("pids %v; want 4 (3 servers and a grandchild)", pids)
 	}

@@ -134,9 +134,9 @@ func (p *Pool) notify(name string, tools []*mcp.Tool) {
 }
 
 func (p *Pool) recordPID(pid int) {
-	p.pidMu.Lock()
-	p.pids = append(p.pids, pid)
-	p.pidMu.Unlock()
+	if p.opts.started != nil {
+		p.opts.started(pid)
+	}
 }
 
 // dial makes one connection: transport, initialize, tools/list, all within StartTimeout.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
@@ -72,8 +73,10 @@ type Engine struct {
 	closed   bool
 	inflight sync.WaitGroup // runs
 	calls    sync.WaitGroup // tool calls given up by their run, still returning
-	reaps    sync.WaitGroup // retire goroutines
-	close    sync.Once
+
+	slotWaiters atomic.Int32   // runs waiting for a slot (tests wait for it)
+	reaps       sync.WaitGroup // retire goroutines
+	close       sync.Once
 }
 
 var _ sandbox.Sandbox = (*Engine)(nil)
@@ -143,9 +146,6 @@ func orDefault(v, def int) int {
 	}
 	return v
 }
-
-// Limits returns the engine's default and maximum limits.
-func (e *Engine) Limits() (def, max sandbox.Limits) { return e.def, e.max }
 
 // Run prepares req, runs it in a fresh runner and returns what it printed. See sandbox.Sandbox.
 // Errors before the snippet starts (limits, syntax, imports, known interpreter gaps, no run
@@ -259,6 +259,8 @@ func (e *Engine) acquireRun(ctx context.Context) error {
 		return nil
 	default:
 	}
+	e.slotWaiters.Add(1)
+	defer e.slotWaiters.Add(-1)
 	select {
 	case e.runs <- struct{}{}:
 		return nil
@@ -380,36 +382,4 @@ func (e *Engine) retireLocked(c *child) {
 		delete(e.live, c)
 		e.mu.Unlock()
 	}()
-}
-
-// waitPool waits until the pool holds n runners and every live runner is initialised (for
-// benchmarks and tests that measure warm runs).
-func (e *Engine) waitPool(ctx context.Context, n int) error {
-	for {
-		e.mu.Lock()
-		ready := len(e.pool) >= n
-		var err error
-		for c := range e.live {
-			select {
-			case <-c.ready:
-				if c.err != nil {
-					err = c.err
-				}
-			default:
-				ready = false
-			}
-		}
-		e.mu.Unlock()
-		if err != nil {
-			return fmt.Errorf("a runner failed to start: %w", err)
-		}
-		if ready {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Millisecond):
-		}
-	}
 }

@@ -471,7 +471,7 @@ func TestMaxConcurrentRuns(t *testing.T) {
 		_, err := e.Run(context.Background(), waiter)
 		second <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	e.waitSlotWaiters(t, 1)
 	if n := tools.Calls(); n != 0 {
 		t.Errorf("a run started while the only slot was taken (%d calls)", n)
 	}
@@ -493,7 +493,7 @@ func TestMaxConcurrentRuns(t *testing.T) {
 		_, err := e.Run(context.Background(), waiter)
 		waiting <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	e.waitSlotWaiters(t, 1)
 	closeStart := time.Now()
 	e.Close()
 	if d := time.Since(closeStart); d > 3*time.Second {
