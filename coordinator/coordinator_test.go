@@ -365,3 +365,28 @@ fmt.Println(mcp_tools.ErrorKind(err))`
 		t.Errorf("isError=%v:\n%s", isErr, out)
 	}
 }
+
+// A snippet that uses a server which cannot start fails with the kind server unavailable and
+// its reason, found from the imports the sandbox parsed (an import or a bare package name).
+func TestUnavailableServerInASnippet(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "mcp.json")
+	data, _ := json.Marshal(map[string]any{"mcpServers": map[string]any{
+		"broken": map[string]any{"command": filepath.Join(dir, "no-such-server")},
+	}})
+	os.WriteFile(config, data, 0o644)
+	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws"), ConfigPoll: -1, ServerWait: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, code := range []string{`broken.Anything()`, "import \"mcp_tools/broken\"\nfmt.Println(broken.X)"} {
+		out, err := c.Run(context.Background(), "execute_code", code, 0)
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if sandbox.KindOf(out.Err) != sandbox.KindUnavailable || !strings.Contains(out.ErrText, "the snippet uses broken, whose stubs are not available") || !strings.Contains(out.ErrText, "no-such-server") {
+			t.Errorf("%q: %v\n%s", code, out.Err, out.ErrText)
+		}
+	}
+}

@@ -61,12 +61,10 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 		return nil, fmt.Errorf("code is %d bytes, above the %d-byte limit: a snippet should call tools, not carry data", len(code), sandbox.MaxSourceBytes)
 	}
 	start := time.Now()
-	if err := c.ensureUsedStubs(ctx, code); err != nil {
-		return nil, err
-	}
 	tokens := ledger.NewCounter()
 	res, err := c.sb.Run(ctx, &sandbox.Request{
 		Source:   code,
+		Resolve:  c.resolve,
 		Packages: c.store.FS(),
 		Limits:   sandbox.Limits{Timeout: timeout},
 		Tools:    c.pool,
@@ -121,41 +119,22 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 	return out, nil
 }
 
-// ErrServerUnavailable is wrapped by Run's error when a server the snippet uses cannot be reached.
-var ErrServerUnavailable = errors.New("server unavailable")
-
-// ensureUsedStubs waits (bounded by ServerWait) for the stubs of every server the snippet
-// appears to use that has none on disk: a server still starting right after serve began, one
-// just added to the config, or one whose package another coordinator sharing the workspace
-// removed. A server that cannot provide them is reported by name.
-func (c *Coordinator) ensureUsedStubs(ctx context.Context, code string) error {
+// resolve makes the stub package at importPath present when it belongs to a configured server:
+// a server still starting right after serve began, one just added to the config, or one whose
+// package another coordinator sharing the workspace removed. It waits at most ServerWait.
+func (c *Coordinator) resolve(ctx context.Context, importPath string) error {
+	pkg, ok := strings.CutPrefix(importPath, "mcp_tools/")
+	if !ok {
+		return nil
+	}
 	for _, s := range c.config().Servers {
-		pkg := c.store.PackageFor(s.Name)
-		if !strings.Contains(code, `"mcp_tools/`+pkg+`"`) && !usesIdent(code, pkg) {
+		if c.store.PackageFor(s.Name) != pkg {
 			continue
 		}
 		if _, err := c.stubs(ctx, s.Name); err != nil {
-			return fmt.Errorf("%w: the snippet uses %s, whose stubs are not available: %w", ErrServerUnavailable, pkg, err)
+			return fmt.Errorf("the snippet uses %s, whose stubs are not available: %w", pkg, err)
 		}
+		return nil
 	}
 	return nil
-}
-
-// usesIdent reports whether code holds pkg followed by a dot, as a whole word.
-func usesIdent(code, pkg string) bool {
-	for i := 0; ; {
-		j := strings.Index(code[i:], pkg+".")
-		if j < 0 {
-			return false
-		}
-		j += i
-		if j == 0 || !isIdentByte(code[j-1]) {
-			return true
-		}
-		i = j + 1
-	}
-}
-
-func isIdentByte(b byte) bool {
-	return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= 0x80
 }

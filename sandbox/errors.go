@@ -33,6 +33,9 @@ const (
 	// KindLimits: a requested limit is invalid or above the configured maximum, or the snippet
 	// is larger than MaxSourceBytes. Nothing ran.
 	KindLimits Kind = "limits"
+	// KindUnavailable: a package the snippet uses belongs to a server that cannot provide it
+	// now (it failed to start, or is still starting after the wait). Nothing ran.
+	KindUnavailable Kind = "server unavailable"
 	// KindInternal: the sandbox itself failed (a runner could not start, a protocol error).
 	KindInternal Kind = "internal"
 )

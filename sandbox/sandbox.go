@@ -39,6 +39,14 @@ type Request struct {
 	// Limits lowers the engine's configured limits for this run; zero fields keep the defaults.
 	// A value above the configured maximum is an error of kind KindLimits.
 	Limits Limits
+	// Resolve, when set, is asked before Packages is read for each stub or skill package the
+	// snippet may use: every mcp_tools/<name> or skills/<name> it imports, and, for a body,
+	// mcp_tools/<x> and skills/<x> for each x it names (x.Y) without declaring or importing it.
+	// The coordinator makes the package present (waiting for a server still starting) and
+	// returns nil, or nil too for a name it does not know (the import check reports that); an
+	// error means the package exists but cannot be had now, and the run fails with
+	// KindUnavailable and the error's message.
+	Resolve func(ctx context.Context, importPath string) error
 	// Tools performs the snippet's tool calls. Nil makes every call fail.
 	Tools ToolCaller
 	// Observe, when set, sees the result of every tool call that returns during the run (the

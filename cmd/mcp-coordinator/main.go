@@ -188,9 +188,6 @@ func runSnippet(ctx context.Context, c *coordinator.Coordinator, file string, ti
 	out, err := c.Run(ctx, "run", string(src), timeout)
 	if err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator run:", err)
-		if errors.Is(err, coordinator.ErrServerUnavailable) {
-			return 1
-		}
 		return 2
 	}
 	fmt.Fprint(stdout, out.Output)

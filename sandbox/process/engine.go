@@ -178,7 +178,7 @@ func (e *Engine) run(ctx context.Context, req *sandbox.Request) (*sandbox.Result
 	if err != nil {
 		return nil, err
 	}
-	prog, err := prepare.Prepare(req)
+	prog, err := prepare.Prepare(ctx, req)
 	if err != nil {
 		return nil, err
 	}

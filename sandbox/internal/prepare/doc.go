@@ -3,7 +3,7 @@
 // API: only an engine calls it, in the parent process, so that a snippet's errors come back
 // before any runner is involved.
 //
-//	prog, err := prepare.Prepare(req) // *sandbox.Error of kind compile, import denied or limits
+//	prog, err := prepare.Prepare(ctx, req) // *sandbox.Error of kind compile, import denied or limits
 //	if err != nil {
 //		return nil, err
 //	}

@@ -1,6 +1,7 @@
 package prepare_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -36,7 +37,7 @@ func TestPrepareTruncatedDecls(t *testing.T) {
 		t.Run(src, func(t *testing.T) {
 			// Some of these are expressions the type checker rejects later; Prepare must only
 			// not panic, and fail with a classified error when it fails.
-			_, err := prepare.Prepare(&sandbox.Request{Source: src, Packages: sandboxtest.Packages()})
+			_, err := prepare.Prepare(context.Background(), &sandbox.Request{Source: src, Packages: sandboxtest.Packages()})
 			var se *sandbox.Error
 			if err != nil && !errors.As(err, &se) {
 				t.Fatalf("Prepare(%q): unclassified error %T %v", src, err, err)
@@ -67,7 +68,7 @@ func FuzzPrepare(f *testing.F) {
 	}
 	pkgs := sandboxtest.Packages()
 	f.Fuzz(func(t *testing.T, src string) {
-		p, err := prepare.Prepare(&sandbox.Request{Source: src, Packages: pkgs})
+		p, err := prepare.Prepare(context.Background(), &sandbox.Request{Source: src, Packages: pkgs})
 		if err == nil {
 			if p == nil || p.Main == "" {
 				t.Fatalf("Prepare(%q): no error and no program", src)

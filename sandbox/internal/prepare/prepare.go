@@ -1,6 +1,7 @@
 package prepare
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"go/ast"
@@ -48,7 +49,7 @@ type Program struct {
 // to what the snippet uses). Nothing runs. Its errors are *[sandbox.Error] of kind KindCompile
 // or KindImport, with snippet line numbers, or KindLimits for a snippet above
 // [sandbox.MaxSourceBytes].
-func Prepare(req *sandbox.Request) (*Program, error) {
+func Prepare(ctx context.Context, req *sandbox.Request) (*Program, error) {
 	if req == nil {
 		return nil, &sandbox.Error{Kind: sandbox.KindInternal, Msg: "nil request"}
 	}
@@ -56,7 +57,6 @@ func Prepare(req *sandbox.Request) (*Program, error) {
 		return nil, &sandbox.Error{Kind: sandbox.KindLimits, Msg: fmt.Sprintf("the snippet is %d bytes, above the %d-byte limit", len(req.Source), sandbox.MaxSourceBytes)}
 	}
 	src := strings.ReplaceAll(req.Source, "\r\n", "\n")
-	pkgs := available(req.Packages)
 	w, err := wrap(src)
 	if err != nil {
 		return nil, err
@@ -68,6 +68,10 @@ func Prepare(req *sandbox.Request) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := resolve(ctx, req.Resolve, fset, f); err != nil {
+		return nil, err
+	}
+	pkgs := available(req.Packages)
 	added := autoImports(f, pkgs)
 	imports := fileImports(fset, f, w, added)
 	if f.Name.Name != "main" {
@@ -161,6 +165,51 @@ func available(pkgs fs.FS) avail {
 		}
 	}
 	return a
+}
+
+// resolve asks r for every stub or skill package f may use (see sandbox.Request.Resolve), in
+// order of first use.
+func resolve(ctx context.Context, r func(context.Context, string) error, fset *token.FileSet, f *ast.File) error {
+	if r == nil {
+		return nil
+	}
+	type use struct {
+		path string
+		pos  token.Pos
+	}
+	var uses []use
+	seen := map[string]bool{}
+	add := func(p string, pos token.Pos) {
+		if !seen[p] {
+			seen[p] = true
+			uses = append(uses, use{p, pos})
+		}
+	}
+	for _, is := range f.Imports {
+		p, _ := strconv.Unquote(is.Path.Value)
+		if strings.HasPrefix(p, RuntimePackage+"/") || strings.HasPrefix(p, "skills/") {
+			add(p, is.Pos())
+		}
+	}
+	unresolved := map[*ast.Ident]bool{}
+	for _, id := range f.Unresolved {
+		unresolved[id] = true
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok && unresolved[id] && stdlibByName[id.Name] == "" && id.Name != RuntimePackage {
+				add(RuntimePackage+"/"+id.Name, id.Pos())
+				add("skills/"+id.Name, id.Pos())
+			}
+		}
+		return true
+	})
+	for _, u := range uses {
+		if err := r(ctx, u.path); err != nil {
+			return &sandbox.Error{Kind: sandbox.KindUnavailable, Line: fset.Position(u.pos).Line, Msg: err.Error(), Err: err}
+		}
+	}
+	return nil
 }
 
 // autoImports returns the import specs to add to f: one for each package name used as the

@@ -1,6 +1,7 @@
 package prepare_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
@@ -19,7 +20,7 @@ func BenchmarkPrepare(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				if _, err := prepare.Prepare(c.req); err != nil {
+				if _, err := prepare.Prepare(context.Background(), c.req); err != nil {
 					b.Fatal(err)
 				}
 			}

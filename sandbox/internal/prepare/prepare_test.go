@@ -1,6 +1,7 @@
 package prepare_test
 
 import (
+	"context"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -51,7 +52,7 @@ func TestPrepareKeepsLines(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := prepare.Prepare(&sandbox.Request{Source: tt.src})
+			p, err := prepare.Prepare(context.Background(), &sandbox.Request{Source: tt.src})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,7 +93,7 @@ func TestPrepareImports(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := prepare.Prepare(&sandbox.Request{Source: tt.src, Packages: sandboxtest.Packages()})
+			p, err := prepare.Prepare(context.Background(), &sandbox.Request{Source: tt.src, Packages: sandboxtest.Packages()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +169,7 @@ func TestPrepareErrors(t *testing.T) {
 	pkgs = withFile(pkgs, "skills/bad/bad.go", "package bad\n\nimport \"os\"\n\nfunc F() { os.Exit(1) }\n")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := prepare.Prepare(&sandbox.Request{Source: tt.src, Packages: pkgs})
+			_, err := prepare.Prepare(context.Background(), &sandbox.Request{Source: tt.src, Packages: pkgs})
 			if tt.kind == "" {
 				if err != nil {
 					t.Fatalf("Prepare: %v", err)
@@ -189,7 +190,7 @@ func TestPrepareErrors(t *testing.T) {
 
 func TestPruneStub(t *testing.T) {
 	pkgs := sandboxtest.WithStub(nil, "stub50", sandboxtest.Stub("stub50", 50))
-	p, err := prepare.Prepare(&sandbox.Request{Source: `r, _ := stub50.Tool7(stub50.Tool7Args{Path: "/"}); fmt.Println(r.Text())`, Packages: pkgs})
+	p, err := prepare.Prepare(context.Background(), &sandbox.Request{Source: `r, _ := stub50.Tool7(stub50.Tool7Args{Path: "/"}); fmt.Println(r.Text())`, Packages: pkgs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +209,7 @@ func TestPruneStub(t *testing.T) {
 		t.Errorf("the pruned stub is %d bytes of %d; want under a twentieth", len(src), full)
 	}
 	// A dot import cannot be pruned.
-	p, err = prepare.Prepare(&sandbox.Request{Source: "import . \"mcp_tools/stub50\"\n_ = Tool9", Packages: pkgs})
+	p, err = prepare.Prepare(context.Background(), &sandbox.Request{Source: "import . \"mcp_tools/stub50\"\n_ = Tool9", Packages: pkgs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func TestPruneStub(t *testing.T) {
 func TestExplain(t *testing.T) {
 	prog := func(src string) *prepare.Program {
 		t.Helper()
-		p, err := prepare.Prepare(&sandbox.Request{Source: src, Packages: sandboxtest.Packages()})
+		p, err := prepare.Prepare(context.Background(), &sandbox.Request{Source: src, Packages: sandboxtest.Packages()})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package yaegirun
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"testing"
@@ -17,7 +18,7 @@ func BenchmarkInterpCall(b *testing.B) {
 	result := json.RawMessage(`{"content":[{"type":"text","text":"Echo: hi"}]}`)
 	mcp_tools.SetTransport(func(server, tool string, args json.RawMessage) (json.RawMessage, error) { return result, nil })
 	defer mcp_tools.SetTransport(nil)
-	p, err := prepare.Prepare(&sandbox.Request{Source: `for i := 0; i < 1000; i++ {
+	p, err := prepare.Prepare(context.Background(), &sandbox.Request{Source: `for i := 0; i < 1000; i++ {
 	if _, err := demo.Echo(demo.EchoArgs{Message: "hi"}); err != nil {
 		panic(err)
 	}
@@ -51,7 +52,7 @@ func BenchmarkNew(b *testing.B) {
 
 // BenchmarkTrivialRun measures compiling and running a trivial snippet in a ready interpreter.
 func BenchmarkTrivialRun(b *testing.B) {
-	p, err := prepare.Prepare(&sandbox.Request{Source: `fmt.Println("hi")`})
+	p, err := prepare.Prepare(context.Background(), &sandbox.Request{Source: `fmt.Println("hi")`})
 	if err != nil {
 		b.Fatal(err)
 	}
