@@ -114,10 +114,10 @@ type ServerStatus struct {
 // bounds the request, never a server's life, and only [Pool.Close] (or [Pool.Update]) stops
 // servers.
 type Pool struct {
-	opts    PoolOptions
-	log     *slog.Logger
-	ctx     context.Context // the Pool's lifetime; every server context derives from it
-	cancel  context.CancelFunc
+	opts   PoolOptions
+	log    *slog.Logger
+	ctx    context.Context // the Pool's lifetime; every server context derives from it
+	cancel context.CancelFunc
 
 	mu      sync.Mutex // guards servers, started, closed
 	servers map[string]*server
