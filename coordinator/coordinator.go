@@ -67,7 +67,7 @@ type Coordinator struct {
 	// configNote says why the last config change was not fully applied, or is empty.
 	configNote string
 	// loaded is the config file's stamp when cfg was read: the watcher starts from it.
-	loaded stamp
+	loaded downstream.Stamp
 	// pending is a config change waiting for a person's approval, or nil.
 	pending *pendingConfig
 	// life is the context of Start: background work started later (by an approval) runs under it.
@@ -108,7 +108,7 @@ func New(opts Options) (*Coordinator, error) {
 		return nil, err
 	}
 	opts.ConfigPath = path
-	loaded := fileStamp(path) // before reading: a change made while reading is seen later
+	loaded := downstream.StampOf(path) // before reading: a change made while reading is seen later
 	cfg, err := downstream.LoadConfig(path)
 	if err != nil {
 		return nil, err
@@ -171,7 +171,9 @@ func (c *Coordinator) Start(ctx context.Context) {
 		c.background(func() { c.generateWhenReady(ctx, s.Name) })
 	}
 	if c.opts.ConfigPoll > 0 {
-		c.background(func() { c.watchConfig(ctx, c.opts.ConfigPoll) })
+		c.background(func() {
+			downstream.WatchConfig(ctx, c.opts.ConfigPath, c.opts.ConfigPoll, c.loaded, c.log, func(cfg *downstream.Config) { c.applyConfig(ctx, cfg) })
+		})
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/textcap"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
@@ -85,7 +86,7 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 			}
 			text += "[stderr]\n" + res.Stderr
 		}
-		out.Output, _ = truncateOutput(text, c.opts.OutputChars)
+		out.Output, _ = textcap.Cut(text, c.opts.OutputChars)
 		known := c.configuredNames()
 		for name, su := range res.Servers {
 			key := name
@@ -102,7 +103,7 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 		u.Calls, u.ToolBytes = res.Calls, res.ToolBytes
 	}
 	if err != nil {
-		out.ErrText, _ = truncateOutput(err.Error(), maxErrorChars)
+		out.ErrText, _ = textcap.Cut(err.Error(), maxErrorChars)
 	}
 	if se != nil {
 		u.Error = string(se.Kind)

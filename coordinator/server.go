@@ -13,6 +13,8 @@ import (
 
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
 	"github.com/mcp-coordinator/mcp-coordinator/downstream"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/textcap"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/toolsearch"
 )
 
 // Version is reported to MCP clients.
@@ -77,7 +79,7 @@ func guard[In any](log *slog.Logger, name string, h mcp.ToolHandlerFor[In, any])
 		defer func() {
 			if v := recover(); v != nil {
 				log.Error("internal error: a tool handler panicked", "tool", name, "panic", v, "stack", string(debug.Stack()))
-				res, out, err = toolError(fmt.Sprintf("internal error in %s: %s. The coordinator is still running; this is a bug in mcp-coordinator, please report it.", name, oneLine(fmt.Sprint(v), 300))), nil, nil
+				res, out, err = toolError(fmt.Sprintf("internal error in %s: %s. The coordinator is still running; this is a bug in mcp-coordinator, please report it.", name, textcap.OneLine(fmt.Sprint(v), 300))), nil, nil
 			}
 		}()
 		return h(ctx, req, in)
@@ -135,7 +137,7 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 		e, generated := c.store.Entry(st.Name)
 		fmt.Fprintf(&b, "%s: %s", st.Name, st.State)
 		if st.Err != "" {
-			fmt.Fprintf(&b, " (%s)", oneLine(st.Err, 300))
+			fmt.Fprintf(&b, " (%s)", textcap.OneLine(st.Err, 300))
 		}
 		if st.State == downstream.StateReady {
 			fmt.Fprintf(&b, ", %s", plural(len(st.Tools), "tool"))
@@ -147,7 +149,7 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 		}
 		c.mu.Lock()
 		if ge := c.genErrs[st.Name]; ge != "" {
-			fmt.Fprintf(&b, ", generation failed: %s", oneLine(ge, 200))
+			fmt.Fprintf(&b, ", generation failed: %s", textcap.OneLine(ge, 200))
 		}
 		c.mu.Unlock()
 		b.WriteByte('\n')
@@ -173,7 +175,7 @@ func (c *Coordinator) listTools(ctx context.Context, _ *mcp.CallToolRequest, in 
 	for _, t := range pkg.Tools {
 		fmt.Fprintf(&b, "%s", t.Signature)
 		if t.Summary != "" {
-			fmt.Fprintf(&b, " // %s", oneLine(t.Summary, 160))
+			fmt.Fprintf(&b, " // %s", textcap.OneLine(t.Summary, 160))
 		}
 		b.WriteByte('\n')
 	}
@@ -216,7 +218,7 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 		in.Limit = 10
 	}
 	pkgs, missing := c.allStubs(ctx, searchWait)
-	hits := search(pkgs, in.Query, in.Limit)
+	hits := toolsearch.Search(pkgs, in.Query, in.Limit)
 	var b strings.Builder
 	if len(hits) == 0 {
 		fmt.Fprintf(&b, "no tool matches %q\n", in.Query)
@@ -224,11 +226,11 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 	for _, h := range hits {
 		switch in.Detail {
 		case "name":
-			fmt.Fprintf(&b, "%s.%s\n", h.pkg.Name, h.tool.GoName)
+			fmt.Fprintf(&b, "%s.%s\n", h.Pkg.Name, h.Tool.GoName)
 		case "full":
-			fmt.Fprintf(&b, "// import \"mcp_tools/%s\"\n%s\n", h.pkg.Name, h.tool.Doc)
+			fmt.Fprintf(&b, "// import \"mcp_tools/%s\"\n%s\n", h.Pkg.Name, h.Tool.Doc)
 		default:
-			fmt.Fprintf(&b, "%s.%s // %s\n", h.pkg.Name, strings.TrimPrefix(h.tool.Signature, "func "), oneLine(h.tool.Summary, 120))
+			fmt.Fprintf(&b, "%s.%s // %s\n", h.Pkg.Name, strings.TrimPrefix(h.Tool.Signature, "func "), textcap.OneLine(h.Tool.Summary, 120))
 		}
 	}
 	if len(missing) > 0 {
@@ -344,17 +346,4 @@ func (c *Coordinator) usageStats(ctx context.Context, _ *mcp.CallToolRequest, _ 
 		return toolError(err.Error()), nil, nil
 	}
 	return text(st.String()), nil, nil
-}
-
-// oneLine flattens s to one line of at most n bytes.
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		cut := n
-		for cut > 0 && s[cut]&0xC0 == 0x80 {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
 }

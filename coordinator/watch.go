@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,34 +13,8 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/downstream"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/textcap"
 )
-
-// watchConfig polls the config file and applies a changed one: new servers start, removed ones
-// stop (and their stubs go), changed ones restart; each affected server's stubs regenerate when
-// it is ready. A config that no longer parses is reported and the last good one kept.
-func (c *Coordinator) watchConfig(ctx context.Context, every time.Duration) {
-	last := c.loaded
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		stamp := fileStamp(c.opts.ConfigPath)
-		if stamp == last {
-			continue
-		}
-		last = stamp
-		cfg, err := downstream.LoadConfig(c.opts.ConfigPath)
-		if err != nil {
-			c.log.Error("config changed but cannot be used; keeping the previous one", "err", err)
-			continue
-		}
-		c.applyConfig(ctx, cfg)
-	}
-}
 
 // applyConfig switches to cfg. Removals apply at once. A server that cfg adds, or whose
 // command, arguments, environment, URL or headers it changes, starts only with a person's
@@ -52,7 +25,7 @@ func (c *Coordinator) watchConfig(ctx context.Context, every time.Duration) {
 // mcp-coordinator, and list_servers says so.
 func (c *Coordinator) applyConfig(ctx context.Context, cfg *downstream.Config) {
 	old := c.config()
-	starts := startsNew(old, cfg)
+	starts := old.Changes(cfg)
 	if len(starts) == 0 {
 		c.setPending(nil)
 		c.switchConfig(ctx, cfg, "")
@@ -69,7 +42,7 @@ func (c *Coordinator) applyConfig(ctx context.Context, cfg *downstream.Config) {
 	c.setPending(p)
 	note := fmt.Sprintf("config change waiting: new or changed servers (%s) start only with your approval, asked at the next tool call when the client supports MCP elicitation; otherwise restart mcp-coordinator to start them", p.names)
 	c.log.Warn(note)
-	c.switchConfig(ctx, onlyRemovals(old, cfg), note)
+	c.switchConfig(ctx, old.Kept(cfg), note)
 }
 
 // switchConfig puts cfg in place: the Pool starts and stops servers, stubs of removed servers
@@ -206,58 +179,13 @@ func describeServer(sc downstream.ServerConfig) string {
 	for _, a := range sc.Args {
 		parts = append(parts, strconv.Quote(a))
 	}
-	d := fmt.Sprintf("%s: runs %s", sc.Name, oneLine(strings.Join(parts, " "), 1000))
+	d := fmt.Sprintf("%s: runs %s", sc.Name, textcap.OneLine(strings.Join(parts, " "), 1000))
 	if len(sc.Env) > 0 {
 		var env []string
 		for _, k := range slices.Sorted(maps.Keys(sc.Env)) {
-			env = append(env, k+"="+oneLine(sc.Env[k], 200))
+			env = append(env, k+"="+textcap.OneLine(sc.Env[k], 200))
 		}
 		d += " with " + strings.Join(env, " ")
 	}
 	return d
-}
-
-// startsNew returns the servers of next that old does not run in the same form.
-func startsNew(old, next *downstream.Config) []downstream.ServerConfig {
-	have := map[string]downstream.ServerConfig{}
-	for _, s := range old.Servers {
-		have[s.Name] = s
-	}
-	var out []downstream.ServerConfig
-	for _, s := range next.Servers {
-		if o, ok := have[s.Name]; !ok || !downstream.SameConfig(o, s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// onlyRemovals returns next restricted to what old already ran: servers of old that next still
-// names, in their old form.
-func onlyRemovals(old, next *downstream.Config) *downstream.Config {
-	names := map[string]bool{}
-	for _, s := range next.Servers {
-		names[s.Name] = true
-	}
-	out := *next
-	out.Servers = nil
-	for _, s := range old.Servers {
-		if names[s.Name] {
-			out.Servers = append(out.Servers, s)
-		}
-	}
-	return &out
-}
-
-type stamp struct {
-	mod  time.Time
-	size int64
-}
-
-func fileStamp(path string) stamp {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return stamp{}
-	}
-	return stamp{fi.ModTime(), fi.Size()}
 }

@@ -1,4 +1,4 @@
-package coordinator
+package textcap
 
 import (
 	"encoding/json"
@@ -34,7 +34,7 @@ func TestTruncateOutput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, cut := truncateOutput(tt.in, tt.max)
+			got, cut := Cut(tt.in, tt.max)
 			if cut != tt.wantCut {
 				t.Fatalf("cut = %v, want %v", cut, tt.wantCut)
 			}
@@ -64,9 +64,3 @@ func TestTruncateOutput(t *testing.T) {
 }
 
 func isValidUTF8(s string) bool { return strings.ToValidUTF8(s, "?") == s }
-
-func TestSplitWords(t *testing.T) {
-	if got, want := strings.Join(splitWords("read_text_file getTinyImage (x)"), " "), "read text file get tiny image x"; got != want {
-		t.Errorf("splitWords = %q, want %q", got, want)
-	}
-}

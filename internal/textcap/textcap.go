@@ -1,4 +1,7 @@
-package coordinator
+// Package textcap is the one place that cuts text for the model: a snippet's output and error
+// ([Cut]) and one-line fields of answers ([OneLine]). Every cut is marked, and structured
+// output stays valid: a JSON array or object keeps its leading elements as valid JSON.
+package textcap
 
 import (
 	"bytes"
@@ -8,14 +11,14 @@ import (
 	"unicode/utf8"
 )
 
-// truncateOutput shortens out to about max bytes and appends a marked notice saying what was left
+// Cut shortens out to about max bytes and appends a marked notice saying what was left
 // out. It reports whether it cut.
 //
 // Output that is one JSON array or object keeps its leading elements as a valid JSON value.
 // Other output keeps whole lines while they fit; a line too long for what is left is cut as JSON
 // the same way when it is an array or object, else at a rune boundary and marked "…[cut]" (as is
 // a JSON line none of whose elements fits); it gets at most half of what is left when lines follow.
-func truncateOutput(out string, max int) (string, bool) {
+func Cut(out string, max int) (string, bool) {
 	if len(out) <= max {
 		return out, false
 	}
@@ -114,4 +117,18 @@ func truncateJSON(s string, max int) (kept, note string, ok bool) {
 	}
 	return buf.String(), fmt.Sprintf("[output truncated: JSON %s kept whole, showing %d of %d %s; print less: filter or summarise inside the snippet]",
 		map[json.Delim]string{'[': "array", '{': "object"}[open], n, total, what), true
+}
+
+// OneLine flattens s to one line (runs of white space become one space) of at most n bytes,
+// cut at a rune boundary and marked with "…".
+func OneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
 }

@@ -1,4 +1,6 @@
-package coordinator
+// Package toolsearch ranks the tools of generated packages against a few words of a query, for
+// search_tools.
+package toolsearch
 
 import (
 	"sort"
@@ -8,19 +10,20 @@ import (
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
 )
 
-type hit struct {
-	pkg   *codegen.Package
-	tool  codegen.ToolDoc
+// Hit is one ranked tool.
+type Hit struct {
+	Pkg   *codegen.Package
+	Tool  codegen.ToolDoc
 	score float64
 }
 
-// search ranks the tools of pkgs against query. Each query word scores where it appears: in the
+// Search ranks the tools of pkgs against query. Each query word scores where it appears: in the
 // tool's name (most), its parameter names, its summary, the rest of its documentation (least),
 // with prefix matches ("file" in "files") counted at a discount. Tools that match more of the
 // words rank first; ties go to the shorter name, then alphabetical order.
-func search(pkgs []*codegen.Package, query string, limit int) []hit {
+func Search(pkgs []*codegen.Package, query string, limit int) []Hit {
 	words := splitWords(query)
-	var hits []hit
+	var hits []Hit
 	for _, p := range pkgs {
 		for _, t := range p.Tools {
 			name := splitWords(t.Name + " " + t.GoName)
@@ -43,7 +46,7 @@ func search(pkgs []*codegen.Package, query string, limit int) []hit {
 				continue
 			}
 			score *= float64(matched) / float64(len(words))
-			hits = append(hits, hit{pkg: p, tool: t, score: score})
+			hits = append(hits, Hit{Pkg: p, Tool: t, score: score})
 		}
 	}
 	sort.Slice(hits, func(i, j int) bool {
@@ -51,10 +54,10 @@ func search(pkgs []*codegen.Package, query string, limit int) []hit {
 		if a.score != b.score {
 			return a.score > b.score
 		}
-		if len(a.tool.GoName) != len(b.tool.GoName) {
-			return len(a.tool.GoName) < len(b.tool.GoName)
+		if len(a.Tool.GoName) != len(b.Tool.GoName) {
+			return len(a.Tool.GoName) < len(b.Tool.GoName)
 		}
-		return a.pkg.Name+"."+a.tool.GoName < b.pkg.Name+"."+b.tool.GoName
+		return a.Pkg.Name+"."+a.Tool.GoName < b.Pkg.Name+"."+b.Tool.GoName
 	})
 	if len(hits) > limit {
 		hits = hits[:limit]
