@@ -1,6 +1,13 @@
-// Package coordinator is the composition root of mcp-coordinator: it wires the user's config, the
-// downstream [downstream.Pool], the generated stubs in the [Workspace], the sandbox and the
-// [Ledger] together, and exposes them as one MCP server.
+// Package coordinator is the composition root of mcp-coordinator and its MCP surface: it builds
+// the parts and connects them, and holds no state of its own beyond the config in use and what
+// list_servers reports about it. Each concern has one owner:
+//
+//   - the config file and the server sessions: [downstream] (config, Pool, config watching);
+//   - the generated stub packages on disk and in memory: internal/stubstore;
+//   - snippet preparation and runs, with their accounting (calls and bytes per server):
+//     [sandbox] and its engines;
+//   - the usage ledger and token counting: internal/ledger;
+//   - cutting text for the model: internal/textcap; ranking tools: internal/toolsearch.
 //
 // # Use
 //
@@ -15,12 +22,13 @@
 // # The tool surface
 //
 // [NewServer] registers seven tools (list_servers, list_tools, search_tools, get_tool,
-// generate_tools, execute_code, usage_stats) and the server's [Instructions]. Together they cost
-// under 1,000 o200k tokens, a test keeps them there. Every failure, a snippet's included, is a
-// tool result with isError set and a message the model can act on. No tool adds servers or runs
-// anything on the host: the config file is the only source of servers, and a config change that
-// a running server could have written (the file lies in a directory a server is given) starts no
-// new server until a restart.
+// generate_tools, execute_code, usage_stats) and the server's instructions; a test keeps their
+// cost under budget. Every failure, a snippet's included, is a tool result with isError set and
+// a message the model can act on, and a handler that panics answers with an internal error
+// instead of taking the server down. No tool adds servers or runs anything on the host: the
+// config file is the only source of servers, and a config change that adds or changes a server
+// takes effect only with a person's approval, asked through elicitation at the next tool call
+// (or after a restart).
 //
 // # Staying current
 //
@@ -28,14 +36,13 @@
 // sends notifications/tools/list_changed, and when the config file changes (polled, see
 // [Options.ConfigPoll]); stubs of servers that left the config are removed. Until a server has
 // connected, list_tools and get_tool answer from the workspace's tools.json snapshot, and a
-// snippet that uses a server with no stubs yet waits for it, bounded by [Options.ServerWait].
+// snippet that uses a server with no stubs yet waits for it (the sandbox asks, through
+// sandbox.Request.Resolve, for the packages the snippet uses), bounded by [Options.ServerWait].
 //
 // # Savings
 //
-// Each run appends a [LedgerEntry] to <workspace>/usage.jsonl: the bytes and o200k tokens the
+// Each run appends a ledger entry to <workspace>/usage.jsonl: the bytes and o200k tokens the
 // tools returned inside the sandbox, per server, against the tokens returned to the model.
-// Tokens are counted off the call path, so metering adds no tokenizer time to a tool call; past
-// 8 MiB of results in one run they are estimated from bytes, so the answer does not wait long.
 //
 // A Coordinator is safe for concurrent use: several execute_code calls may run at once.
 package coordinator
