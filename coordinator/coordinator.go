@@ -61,6 +61,8 @@ type Coordinator struct {
 	sb     sandbox.Sandbox
 	ledger *ledger.Ledger
 
+	switchMu sync.Mutex // serialises config switches
+
 	mu      sync.Mutex
 	cfg     *downstream.Config
 	genErrs map[string]string // server -> last generation failure

@@ -49,6 +49,8 @@ func (c *Coordinator) applyConfig(ctx context.Context, cfg *downstream.Config) {
 // go, and started servers' stubs generate in the background (under ctx, the coordinator's
 // life). note is what list_servers says about the change.
 func (c *Coordinator) switchConfig(ctx context.Context, cfg *downstream.Config, note string) {
+	c.switchMu.Lock() // the watcher and an approval may switch at once
+	defer c.switchMu.Unlock()
 	old := c.config()
 	started := c.pool.Update(cfg.Servers)
 	keep := map[string]bool{}
