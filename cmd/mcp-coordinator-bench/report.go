@@ -1,0 +1,201 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// report is one run's figures.
+type report struct {
+	Date      time.Time
+	Repeats   int
+	Defs      map[string]int
+	Workloads []*workloadResult
+	Latency   []latencyRow
+}
+
+func saving(direct, coord int) string {
+	if direct == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*float64(direct-coord)/float64(direct))
+}
+
+func yesNo(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+}
+
+// markdown renders the tables.
+func (r *report) markdown() string {
+	var b strings.Builder
+	b.WriteString("### Tokens (o200k) per workload\n\n")
+	b.WriteString("| workload | direct | coordinator | saving | direct w/o defs | coordinator w/o defs | saving w/o defs | turns (direct / coord.) | wall (direct / coord.) | correct (direct / coord.) |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	var dt, ct, dn, cn int
+	for _, w := range r.Workloads {
+		d, c := &w.Direct, &w.Coord
+		dt, ct, dn, cn = dt+d.Total(), ct+c.Total(), dn+d.Total()-d.Defs, cn+c.Total()-c.Defs
+		fmt.Fprintf(&b, "| %s | %d | %d | %s | %d | %d | %s | %d / %d | %s / %s | %s / %s |\n",
+			w.ID, d.Total(), c.Total(), saving(d.Total(), c.Total()),
+			d.Total()-d.Defs, c.Total()-c.Defs, saving(d.Total()-d.Defs, c.Total()-c.Defs),
+			d.Turns, c.Turns, ms(d.Wall), ms(c.Wall), yesNo(d.OK), yesNo(c.OK))
+	}
+	if len(r.Workloads) > 1 {
+		fmt.Fprintf(&b, "| all | %d | %d | %s | %d | %d | %s | | | |\n", dt, ct, saving(dt, ct), dn, cn, saving(dn, cn))
+	}
+
+	b.WriteString("\n### Where the tokens go\n\n")
+	b.WriteString("| workload | side | definitions | discovery | calls or snippet | results or output | tool calls |\n|---|---|--:|--:|--:|--:|--:|\n")
+	for _, w := range r.Workloads {
+		for _, s := range []*sideResult{&w.Direct, &w.Coord} {
+			fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %d | %d |\n", w.ID, s.Name, s.Defs, s.Discovery, s.Calls, s.Output, s.ToolCalls)
+		}
+	}
+
+	fmt.Fprintf(&b, "\n### Latency (%d samples each, client side)\n\n", r.Repeats)
+	b.WriteString("| measurement | engine | p50 | p99 | p50 vs direct |\n|---|---|--:|--:|--:|\n")
+	for _, l := range r.Latency {
+		ratio := "1x"
+		if l.Ratio > 0 {
+			ratio = fmt.Sprintf("%.1fx", l.Ratio)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", l.What, l.Engine, ms(l.P50), ms(l.P99), ratio)
+	}
+	return b.String()
+}
+
+// write writes BENCHMARKS.md and benchmarks.svg into dir.
+func (r *report) write(dir string) error {
+	var b strings.Builder
+	b.WriteString(`# Benchmarks
+
+What the coordinator saves in tokens and costs in time, measured on real MCP servers
+(server-everything, server-filesystem and server-memory from ` + "`testdata/npm`" + `) by
+` + "`cmd/mcp-coordinator-bench`" + `. Every call is really made; every answer is checked.
+
+![Tokens per workload, direct against coordinator](benchmarks.svg)
+
+`)
+	fmt.Fprintf(&b, "Machine: %d CPUs, %s/%s, %s. Date: %s.\n\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), r.Date.Format("2006-01-02"))
+	b.WriteString(`## Reproduce
+
+` + "```" + `
+bash .ci/install                      # the pinned npm servers (testdata/npm)
+go run ./cmd/mcp-coordinator-bench    # all workloads; rewrites BENCHMARKS.md and benchmarks.svg
+go run ./cmd/mcp-coordinator-bench --smoke   # W0 and W1 only, writes nothing (CI)
+` + "```" + `
+
+## Workloads
+
+`)
+	for _, w := range r.Workloads {
+		fmt.Fprintf(&b, "- **%s**: %s.\n", w.ID, w.Title)
+	}
+	b.WriteString(`- **W4** (the most-changed files of a git history, git-mcp-server) and **W5** (revenue per team
+  from SQLite plus the CSV) are not in this cut.
+
+The data set is generated with a fixed seed and fixed dates: a 1,000-line application log with
+7 ERROR lines, 60 markdown notes with front matter (6 tagged urgent), a 40-person CSV.
+
+## How the transcripts are counted
+
+- **Direct**: the tool definitions (tools/list JSON) of the servers the workload uses, each call's
+  arguments (what the model writes) and each result's content as JSON (what the model reads).
+  Turns: one per call, plus the final answer.
+- **Coordinator**: its tools/list and instructions, one search_tools call and one get_tool call
+  per tool the snippet uses (arguments and answers), the snippet, and what execute_code returned.
+  Turns: one per discovery call, one for execute_code, plus the final answer.
+- The final answer itself is the same on both sides and is not counted. Wall time is the client's,
+  with every server already started and the coordinator's stubs already generated.
+- Definitions here are only those of the servers a workload uses; a real client loads every
+  configured server's, which makes direct dearer still.
+
+## Results
+
+`)
+	b.WriteString(r.markdown())
+	if err := os.WriteFile(filepath.Join(dir, "BENCHMARKS.md"), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "benchmarks.svg"), []byte(r.svg()), 0o644)
+}
+
+// svg draws tokens per workload, direct against coordinator, each bar stacked by part.
+func (r *report) svg() string {
+	parts := []struct {
+		name, color string
+		of          func(*sideResult) int
+	}{
+		{"definitions", "#8da0cb", func(s *sideResult) int { return s.Defs }},
+		{"discovery", "#fc8d62", func(s *sideResult) int { return s.Discovery }},
+		{"snippet or call arguments", "#66c2a5", func(s *sideResult) int { return s.Calls }},
+		{"output or results", "#e78ac3", func(s *sideResult) int { return s.Output }},
+	}
+	max := 1
+	for _, w := range r.Workloads {
+		if t := w.Direct.Total(); t > max {
+			max = t
+		}
+		if t := w.Coord.Total(); t > max {
+			max = t
+		}
+	}
+	const (
+		left, top, plotH, barW, gap, groupGap = 70, 40, 300, 34, 6, 40
+	)
+	width := left + len(r.Workloads)*(2*barW+gap+groupGap) + 20
+	if width < 560 {
+		width = 560
+	}
+	height := top + plotH + 90
+	scale := float64(plotH) / float64(max)
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", width, height, width, height)
+	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
+	fmt.Fprintf(&b, `<text x="%d" y="20" font-size="14" font-weight="bold">Tokens (o200k) per workload: direct (D) against coordinator (C)</text>`+"\n", left)
+	// Axis with four ticks.
+	for i := 0; i <= 4; i++ {
+		v := max * i / 4
+		y := top + plotH - int(float64(v)*scale)
+		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#ddd"/>`+"\n", left, y, width-10, y)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%d</text>`+"\n", left-6, y+4, v)
+	}
+	x := left + groupGap/2
+	for _, w := range r.Workloads {
+		for i, s := range []*sideResult{&w.Direct, &w.Coord} {
+			bx := x + i*(barW+gap)
+			y := float64(top + plotH)
+			for _, p := range parts {
+				h := float64(p.of(s)) * scale
+				if h <= 0 {
+					continue
+				}
+				y -= h
+				fmt.Fprintf(&b, `<rect x="%d" y="%.1f" width="%d" height="%.1f" fill="%s"><title>%s %s %s: %d</title></rect>`+"\n", bx, y, barW, h, p.color, w.ID, s.Name, p.name, p.of(s))
+			}
+			fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="middle" font-size="10">%d</text>`+"\n", bx+barW/2, y-4, s.Total())
+			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", bx+barW/2, top+plotH+14, strings.ToUpper(s.Name[:1]))
+		}
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-weight="bold">%s</text>`+"\n", x+barW+gap/2, top+plotH+30, w.ID)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="10">%s</text>`+"\n", x+barW+gap/2, top+plotH+44, saving(w.Direct.Total(), w.Coord.Total()))
+		x += 2*barW + gap + groupGap
+	}
+	lx := left
+	for _, p := range parts {
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n", lx, height-22, p.color, lx+16, height-12, p.name)
+		lx += 30 + 7*len(p.name)
+	}
+	b.WriteString("</svg>\n")
+	return b.String()
+}

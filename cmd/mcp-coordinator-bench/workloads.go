@@ -1,0 +1,370 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// workload is one task done both ways. Direct plays the model that calls tools one by one and
+// reads every result; Search, Tools and Snippet are what the same model does through the
+// coordinator. Both answers are checked against Expected.
+type workload struct {
+	ID, Title string
+	Servers   []string // the servers the direct side uses (their definitions are counted)
+	Expected  func(d *dataset) []string
+	Direct    func(ctx context.Context, s *directSide, d *dataset) ([]string, error)
+	Search    string      // the search_tools query
+	Tools     [][2]string // server, tool: one get_tool call each
+	Snippet   func(d *dataset) string
+	// Answer reads the answer from what the snippet printed; nil means its lines.
+	Answer func(out string) []string
+}
+
+var workloads = []workload{
+	{
+		ID: "W0", Title: "one trivial call: server-everything get-sum", Servers: []string{"everything"},
+		Expected: func(*dataset) []string { return []string{"42"} },
+		Direct: func(ctx context.Context, s *directSide, _ *dataset) ([]string, error) {
+			out, err := s.call(ctx, "everything", "get-sum", map[string]any{"a": 17, "b": 25})
+			return lastNumber(out), err
+		},
+		Search: "add two numbers sum", Tools: [][2]string{{"everything", "get-sum"}},
+		Snippet: func(*dataset) string {
+			return `res, err := everything.GetSum(everything.GetSumArgs{A: 17, B: 25})
+if err != nil {
+	panic(err)
+}
+fmt.Println(res.Text())`
+		},
+		Answer: lastNumber,
+	},
+	{
+		ID: "W1", Title: "the ERROR lines of a 1,000-line log (filesystem)", Servers: []string{"filesystem"},
+		Expected: func(d *dataset) []string { return d.ErrorLines },
+		Direct: func(ctx context.Context, s *directSide, d *dataset) ([]string, error) {
+			out, err := s.call(ctx, "filesystem", "read_text_file", map[string]any{"path": d.LogPath})
+			var lines []string
+			for _, l := range strings.Split(out, "\n") {
+				if strings.Contains(l, " ERROR ") {
+					lines = append(lines, l)
+				}
+			}
+			return lines, err
+		},
+		Search: "read a text file", Tools: [][2]string{{"filesystem", "read_text_file"}},
+		Snippet: func(d *dataset) string {
+			return fmt.Sprintf(`f, err := filesystem.ReadTextFile(filesystem.ReadTextFileArgs{Path: %q})
+if err != nil {
+	panic(err)
+}
+for _, line := range strings.Split(f.Content, "\n") {
+	if strings.Contains(line, " ERROR ") {
+		fmt.Println(line)
+	}
+}`, d.LogPath)
+		},
+	},
+	{
+		ID: "W2", Title: "titles of the 60 notes tagged urgent (filesystem)", Servers: []string{"filesystem"},
+		Expected: func(d *dataset) []string { return d.UrgentTitle },
+		Direct: func(ctx context.Context, s *directSide, d *dataset) ([]string, error) {
+			out, err := s.call(ctx, "filesystem", "list_directory", map[string]any{"path": d.Notes})
+			if err != nil {
+				return nil, err
+			}
+			var paths []string
+			for _, l := range strings.Split(out, "\n") {
+				if name, ok := strings.CutPrefix(l, "[FILE] "); ok && strings.HasSuffix(name, ".md") {
+					paths = append(paths, d.Notes+"/"+name)
+				}
+			}
+			out, err = s.call(ctx, "filesystem", "read_multiple_files", map[string]any{"paths": paths})
+			return urgentTitles(out), err
+		},
+		Search: "list directory read file", Tools: [][2]string{{"filesystem", "list_directory"}, {"filesystem", "read_text_file"}},
+		Snippet: func(d *dataset) string {
+			return fmt.Sprintf(`dir := %q
+list, err := filesystem.ListDirectory(filesystem.ListDirectoryArgs{Path: dir})
+if err != nil {
+	panic(err)
+}
+var titles []string
+for _, l := range strings.Split(list.Content, "\n") {
+	name := strings.TrimPrefix(l, "[FILE] ")
+	if name == l || !strings.HasSuffix(name, ".md") {
+		continue
+	}
+	f, err := filesystem.ReadTextFile(filesystem.ReadTextFileArgs{Path: dir + "/" + name})
+	if err != nil {
+		panic(err)
+	}
+	title := ""
+	for _, line := range strings.Split(f.Content, "\n") {
+		if strings.HasPrefix(line, "title: ") {
+			title = strings.TrimPrefix(line, "title: ")
+		}
+		if strings.HasPrefix(line, "tags: ") && strings.Contains(line, "urgent") {
+			titles = append(titles, title)
+		}
+	}
+}
+sort.Strings(titles)
+fmt.Println(strings.Join(titles, "\n"))`, d.Notes)
+		},
+	},
+	{
+		ID: "W3", Title: "load a 40-person CSV into server-memory, then ask who is in a team (filesystem, memory)",
+		Servers:  []string{"filesystem", "memory"},
+		Expected: func(d *dataset) []string { return d.TeamMembers },
+		Direct: func(ctx context.Context, s *directSide, d *dataset) ([]string, error) {
+			out, err := s.call(ctx, "filesystem", "read_text_file", map[string]any{"path": d.CSVPath})
+			if err != nil {
+				return nil, err
+			}
+			var ents, rels []map[string]any
+			for _, row := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+				f := strings.Split(row, ",")
+				ents = append(ents, map[string]any{"name": f[0], "entityType": "person",
+					"observations": []string{"team " + f[1], "city " + f[4], "skills " + strings.ReplaceAll(f[3], ";", ", ")}})
+				if f[2] != "" {
+					rels = append(rels, map[string]any{"from": f[0], "to": f[2], "relationType": "reports_to"})
+				}
+			}
+			if _, err := s.call(ctx, "memory", "create_entities", map[string]any{"entities": ents}); err != nil {
+				return nil, err
+			}
+			if _, err := s.call(ctx, "memory", "create_relations", map[string]any{"relations": rels}); err != nil {
+				return nil, err
+			}
+			out, err = s.call(ctx, "memory", "search_nodes", map[string]any{"query": "team " + d.Team})
+			if err != nil {
+				return nil, err
+			}
+			var graph struct {
+				Entities []struct{ Name string } `json:"entities"`
+			}
+			if err := json.Unmarshal([]byte(out), &graph); err != nil {
+				return nil, fmt.Errorf("search_nodes answer: %w", err)
+			}
+			var names []string
+			for _, e := range graph.Entities {
+				names = append(names, e.Name)
+			}
+			sort.Strings(names)
+			return names, nil
+		},
+		Search: "create entities relations search knowledge graph",
+		Tools:  [][2]string{{"filesystem", "read_text_file"}, {"memory", "create_entities"}, {"memory", "create_relations"}, {"memory", "search_nodes"}},
+		Snippet: func(d *dataset) string {
+			return fmt.Sprintf(`f, err := filesystem.ReadTextFile(filesystem.ReadTextFileArgs{Path: %q})
+if err != nil {
+	panic(err)
+}
+rows, err := csv.NewReader(strings.NewReader(f.Content)).ReadAll()
+if err != nil {
+	panic(err)
+}
+var ents []memory.CreateEntitiesArgsEntities
+var rels []memory.CreateRelationsArgsRelations
+for _, r := range rows[1:] {
+	ents = append(ents, memory.CreateEntitiesArgsEntities{Name: r[0], EntityType: "person",
+		Observations: []string{"team " + r[1], "city " + r[4], "skills " + strings.ReplaceAll(r[3], ";", ", ")}})
+	if r[2] != "" {
+		rels = append(rels, memory.CreateRelationsArgsRelations{From: r[0], To: r[2], RelationType: "reports_to"})
+	}
+}
+if _, err := memory.CreateEntities(memory.CreateEntitiesArgs{Entities: ents}); err != nil {
+	panic(err)
+}
+if _, err := memory.CreateRelations(memory.CreateRelationsArgs{Relations: rels}); err != nil {
+	panic(err)
+}
+found, err := memory.SearchNodes(memory.SearchNodesArgs{Query: %q})
+if err != nil {
+	panic(err)
+}
+var names []string
+for _, e := range found.Entities {
+	names = append(names, e.Name)
+}
+sort.Strings(names)
+fmt.Println(strings.Join(names, "\n"))`, d.CSVPath, "team "+d.Team)
+		},
+	},
+}
+
+func findWorkload(id string) *workload {
+	for i := range workloads {
+		if strings.EqualFold(workloads[i].ID, id) {
+			return &workloads[i]
+		}
+	}
+	return nil
+}
+
+func workloadIDs() string {
+	var ids []string
+	for _, w := range workloads {
+		ids = append(ids, w.ID)
+	}
+	return strings.Join(ids, ",")
+}
+
+var numberRE = regexp.MustCompile(`-?\d+(\.\d+)?`)
+
+func lastNumber(s string) []string {
+	all := numberRE.FindAllString(s, -1)
+	if len(all) == 0 {
+		return nil
+	}
+	return all[len(all)-1:]
+}
+
+// urgentTitles reads front matter out of several notes: the title of each whose tags say urgent.
+func urgentTitles(s string) []string {
+	var titles []string
+	title := ""
+	for _, line := range strings.Split(s, "\n") {
+		if t, ok := strings.CutPrefix(line, "title: "); ok {
+			title = t
+		}
+		if strings.HasPrefix(line, "tags: ") && strings.Contains(line, "urgent") {
+			titles = append(titles, title)
+		}
+	}
+	sort.Strings(titles)
+	return titles
+}
+
+// sideResult is one side of a workload: its transcript in tokens, by part, and its answer.
+type sideResult struct {
+	Name      string
+	Defs      int // tool definitions (and the coordinator's instructions)
+	Discovery int // search_tools and get_tool: arguments and answers
+	Calls     int // call arguments, or the snippet
+	Output    int // call results, or what execute_code returned
+	Turns     int
+	ToolCalls int // tool calls made (inside the sandbox too)
+	Wall      time.Duration
+	Answer    []string
+	OK        bool
+}
+
+func (s *sideResult) Total() int { return s.Defs + s.Discovery + s.Calls + s.Output }
+
+type workloadResult struct {
+	ID, Title     string
+	Expected      []string
+	Direct, Coord sideResult
+}
+
+// directSide makes the direct calls of one workload and counts them.
+type directSide struct {
+	b   *bench
+	res *sideResult
+}
+
+// call calls a tool directly: its arguments are the model's output, its content is what the
+// model reads next.
+func (s *directSide) call(ctx context.Context, server, tool string, args any) (string, error) {
+	s.res.Calls += tokens(args)
+	res, err := s.b.direct[server].CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: args})
+	s.res.Turns++
+	s.res.ToolCalls++
+	if err != nil {
+		return "", fmt.Errorf("%s %s: %w", server, tool, err)
+	}
+	s.res.Output += tokens(res.Content)
+	if res.IsError {
+		return "", fmt.Errorf("%s %s: %s", server, tool, contentText(res))
+	}
+	return contentText(res), nil
+}
+
+// coordCall calls one of the coordinator's tools and returns its text and the tokens of its
+// arguments and its content.
+func (b *bench) coordCall(ctx context.Context, tool string, args map[string]any) (text string, in, out int, err error) {
+	res, err := b.coord.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: args})
+	if err != nil {
+		return "", 0, 0, fmt.Errorf("%s: %w", tool, err)
+	}
+	text = contentText(res)
+	if res.IsError {
+		return "", 0, 0, fmt.Errorf("%s: %s", tool, text)
+	}
+	return text, tokens(args), tokens(res.Content), nil
+}
+
+var footerRE = regexp.MustCompile(`\[(\d+) tool calls? `)
+
+func (b *bench) runWorkload(ctx context.Context, w workload) (*workloadResult, error) {
+	r := &workloadResult{ID: w.ID, Title: w.Title, Expected: w.Expected(b.data)}
+
+	// Direct.
+	r.Direct.Name = "direct"
+	for _, s := range w.Servers {
+		r.Direct.Defs += b.defs[s]
+	}
+	start := time.Now()
+	ans, err := w.Direct(ctx, &directSide{b: b, res: &r.Direct}, b.data)
+	if err != nil {
+		return nil, fmt.Errorf("direct: %w", err)
+	}
+	r.Direct.Wall = time.Since(start)
+	r.Direct.Turns++ // the final answer
+	r.Direct.Answer, r.Direct.OK = ans, same(ans, r.Expected)
+
+	// Through the coordinator.
+	c := &r.Coord
+	c.Name = "coordinator"
+	c.Defs = b.defs["coordinator"]
+	start = time.Now()
+	_, in, out, err := b.coordCall(ctx, "search_tools", map[string]any{"query": w.Search, "limit": 5})
+	if err != nil {
+		return nil, err
+	}
+	c.Discovery += in + out
+	c.Turns++
+	for _, t := range w.Tools {
+		_, in, out, err := b.coordCall(ctx, "get_tool", map[string]any{"server": t[0], "tool": t[1]})
+		if err != nil {
+			return nil, err
+		}
+		c.Discovery += in + out
+		c.Turns++
+	}
+	text, in, out, err := b.coordCall(ctx, "execute_code", map[string]any{"code": w.Snippet(b.data)})
+	if err != nil {
+		return nil, err
+	}
+	c.Wall = time.Since(start)
+	c.Calls, c.Output = in, out
+	c.Turns += 2 // execute_code and the final answer
+	printed := text
+	if i := strings.LastIndex(strings.TrimRight(text, "\n"), "\n"); i >= 0 {
+		printed = text[:i]
+		if m := footerRE.FindStringSubmatch(text[i:]); m != nil {
+			fmt.Sscan(m[1], &c.ToolCalls)
+		}
+	} else {
+		printed = ""
+	}
+	if w.Answer != nil {
+		c.Answer = w.Answer(printed)
+	} else {
+		c.Answer = strings.Split(strings.TrimSpace(printed), "\n")
+	}
+	c.OK = same(c.Answer, r.Expected)
+	return r, nil
+}
+
+func same(a, b []string) bool {
+	return len(a) == len(b) && strings.Join(a, "\n") == strings.Join(b, "\n")
+}
