@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -227,7 +229,7 @@ type bench struct {
 }
 
 func setup(ctx context.Context, bins map[string]string, progress func(string, ...any)) (_ *bench, err error) {
-	tmp, err := os.MkdirTemp("", "mcp-coordinator-bench-")
+	tmp, err := tempDir()
 	if err != nil {
 		return nil, err
 	}
@@ -300,6 +302,19 @@ func setup(ctx context.Context, bins map[string]string, progress func(string, ..
 		return nil, fmt.Errorf("coordinator generate_tools: %v %s", err, contentText(res))
 	}
 	return b, nil
+}
+
+// tempDir makes a fresh directory whose name always has the same length and digit count:
+// paths are part of the transcripts, and a name like MkdirTemp's would change their token count
+// from run to run.
+func tempDir() (string, error) {
+	for {
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("mcp-coordinator-bench-%09d", rand.IntN(1e9)))
+		err := os.Mkdir(dir, 0o700)
+		if !errors.Is(err, fs.ErrExist) {
+			return dir, err
+		}
+	}
 }
 
 func (b *bench) close() {
