@@ -151,12 +151,14 @@ func (r *report) svg() string {
 			max = t
 		}
 	}
+	step := niceStep(max / 4)
+	max = 4 * step
 	const (
 		left, top, plotH, barW, gap, groupGap = 70, 40, 300, 34, 6, 40
 	)
 	width := left + len(r.Workloads)*(2*barW+gap+groupGap) + 20
-	if width < 560 {
-		width = 560
+	if width < 680 {
+		width = 680
 	}
 	height := top + plotH + 90
 	scale := float64(plotH) / float64(max)
@@ -166,7 +168,7 @@ func (r *report) svg() string {
 	fmt.Fprintf(&b, `<text x="%d" y="20" font-size="14" font-weight="bold">Tokens (o200k) per workload: direct (D) against coordinator (C)</text>`+"\n", left)
 	// Axis with four ticks.
 	for i := 0; i <= 4; i++ {
-		v := max * i / 4
+		v := step * i
 		y := top + plotH - int(float64(v)*scale)
 		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#ddd"/>`+"\n", left, y, width-10, y)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%d</text>`+"\n", left-6, y+4, v)
@@ -198,4 +200,15 @@ func (r *report) svg() string {
 	}
 	b.WriteString("</svg>\n")
 	return b.String()
+}
+
+// niceStep is the smallest of 1, 2, 2.5 or 5 times a power of ten that is at least v.
+func niceStep(v int) int {
+	for p := 1; ; p *= 10 {
+		for _, m := range []int{10, 20, 25, 50} {
+			if s := m * p / 10; s >= v && s > 0 {
+				return s
+			}
+		}
+	}
 }
