@@ -147,8 +147,9 @@ func TestSelfSpawnThroughAShellStops(t *testing.T) {
 
 // Another coordinator sharing the workspace removed a server from its own config, and so that
 // server's package, which this one still uses: this one failed with "no stub package" and never
-// regenerated, its manifest saying it was current. Now it regenerates before the run.
-func TestVanishedStubsAreRegenerated(t *testing.T) {
+// regenerated, its manifest saying it was current. Now runs are served the stubs this process
+// holds, whatever happens on disk.
+func TestRemovedStubsKeepServing(t *testing.T) {
 	f := newFixture(t, Options{}, "inventory")
 	code := `p, err := inventory.ListProducts(inventory.ListProductsArgs{Category: mcp_tools.String("tools")}); fmt.Println(len(p.Products), err)`
 	if out, isErr := f.call(t, "execute_code", map[string]any{"code": code}); isErr || !strings.HasPrefix(out, "80 <nil>") {
@@ -163,13 +164,6 @@ func TestVanishedStubsAreRegenerated(t *testing.T) {
 	}
 	if out, isErr := f.call(t, "execute_code", map[string]any{"code": code}); isErr || !strings.HasPrefix(out, "80 <nil>") {
 		t.Errorf("after another process removed the stubs: %s", out)
-	}
-	if _, ok := other.Entry("inventory"); ok {
-		t.Fatal("the other workspace still has the entry")
-	}
-	again, _ := stubstore.Open(f.c.store.Dir())
-	if _, ok := again.Entry("inventory"); !ok {
-		t.Error("the manifest on disk lacks inventory after the regeneration")
 	}
 }
 

@@ -1,6 +1,7 @@
 package flock
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,7 +20,7 @@ func TestLockExcludes(t *testing.T) {
 	for range workers {
 		wg.Go(func() {
 			for range rounds {
-				l, err := Lock(lockPath)
+				l, err := Lock(context.Background(), lockPath)
 				if err != nil {
 					t.Error(err)
 					return
@@ -39,4 +40,26 @@ func TestLockExcludes(t *testing.T) {
 	if n, _ := strconv.Atoi(string(data)); n != workers*rounds {
 		t.Errorf("counter = %d, want %d: updates were lost", n, workers*rounds)
 	}
+}
+
+// A waiter gives up when its context ends: a holder that never lets go must not hang it.
+func TestLockGivesUp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lock")
+	held, err := Lock(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if l, err := Lock(ctx, path); err == nil {
+		l.Unlock()
+		t.Fatal("took a lock another holder has")
+	}
+	held.Unlock()
+	l, err := Lock(context.Background(), path)
+	if err != nil {
+		t.Fatalf("after the holder let go: %v", err)
+	}
+	l.Unlock()
 }

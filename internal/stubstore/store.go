@@ -1,6 +1,7 @@
 package stubstore
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +11,9 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
+	"testing/fstest"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -122,7 +125,29 @@ func (w *Store) toolsDir() string     { return filepath.Join(w.dir, "mcp_tools")
 func (w *Store) manifestPath() string { return filepath.Join(w.toolsDir(), "manifest.json") }
 
 // FS returns the workspace as the sandbox reads it (GOPATH src layout).
-func (w *Store) FS() fs.FS { return os.DirFS(w.dir) }
+//
+// The stub packages come from memory, not from disk: another coordinator sharing the workspace
+// may have written its own package for a server of the same name (or removed it), and a snippet
+// must run against the stubs this process shows and calls. Skills come from disk.
+func (w *Store) FS() fs.FS { return packagesFS{w} }
+
+// packagesFS serves mcp_tools/ from the store's memory, as it is when a file is opened (the
+// sandbox asks the coordinator for a snippet's packages before it reads them), and everything
+// else from disk.
+type packagesFS struct{ w *Store }
+
+func (p packagesFS) Open(name string) (fs.File, error) {
+	if name != "mcp_tools" && !strings.HasPrefix(name, "mcp_tools/") {
+		return os.DirFS(p.w.dir).Open(name)
+	}
+	p.w.mu.Lock()
+	stubs := fstest.MapFS{}
+	for _, pkg := range p.w.pkgs {
+		stubs["mcp_tools/"+pkg.Name+"/"+pkg.Name+".go"] = &fstest.MapFile{Data: pkg.Source, Mode: 0o444}
+	}
+	p.w.mu.Unlock()
+	return stubs.Open(name)
+}
 
 // Entry returns the manifest entry of server.
 func (w *Store) Entry(server string) (ManifestEntry, bool) {
@@ -137,14 +162,6 @@ func (w *Store) Entry(server string) (ManifestEntry, bool) {
 func (w *Store) sourcePresent(e ManifestEntry) bool {
 	_, err := os.Stat(filepath.Join(w.toolsDir(), e.Package, e.Package+".go"))
 	return err == nil
-}
-
-// Present reports whether server's package is generated and its source is on disk.
-func (w *Store) Present(server string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	e, ok := w.manifest[server]
-	return ok && w.sourcePresent(e)
 }
 
 // PackageFor returns the package name that server's stubs use (or will use): codegen's name,
@@ -227,23 +244,15 @@ func (r WriteResult) String() string {
 }
 
 // Get returns server's package without talking to the server: the one in memory, else the one
-// the workspace holds (generated from its tools.json). When another process sharing the
-// workspace removed the files of a package held in memory, Get writes them again. It returns
-// nil when the workspace has no package for server.
+// the workspace holds (generated from its tools.json). It returns nil when there is none.
 func (w *Store) Get(server string) *codegen.Package {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if pkg := w.pkgs[server]; pkg != nil {
-		if e, ok := w.manifest[server]; ok && e.Hash == pkg.Hash && w.sourcePresent(e) {
-			return pkg
-		}
-		if _, err := w.putLocked(server, pkg); err != nil {
-			return nil
-		}
 		return pkg
 	}
 	e, ok := w.manifest[server]
-	if !ok || !w.sourcePresent(e) {
+	if !ok {
 		return nil
 	}
 	data, err := os.ReadFile(filepath.Join(w.toolsDir(), e.Package, "tools.json"))
@@ -251,7 +260,7 @@ func (w *Store) Get(server string) *codegen.Package {
 	if err != nil || json.Unmarshal(data, &tools) != nil {
 		return nil
 	}
-	pkg, err := codegen.Generate(server, e.Package, tools)
+	pkg, err := generate(server, e.Package, tools)
 	if err != nil {
 		return nil
 	}
@@ -261,19 +270,22 @@ func (w *Store) Get(server string) *codegen.Package {
 
 // Put generates server's package from tools, under the name PackageFor settles, and stores it:
 // in memory, and on disk unless the manifest already holds the same tools hash and the source
-// file is present.
+// file is present. It waits at most lockWait for another process holding the workspace.
 func (w *Store) Put(server string, tools []*mcp.Tool) (*codegen.Package, WriteResult, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	unlock, err := w.lockShared()
 	if err != nil {
 		return nil, Unchanged, err
 	}
 	defer unlock()
-	pkg, err := codegen.Generate(server, w.packageForLocked(server), tools)
+	w.mu.Lock()
+	name := w.packageForLocked(server)
+	w.mu.Unlock()
+	pkg, err := generate(server, name, tools)
 	if err != nil {
 		return nil, Unchanged, err
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	res, err := w.writeLocked(server, pkg)
 	if err != nil {
 		return nil, Unchanged, err
@@ -282,19 +294,15 @@ func (w *Store) Put(server string, tools []*mcp.Tool) (*codegen.Package, WriteRe
 	return pkg, res, nil
 }
 
-// putLocked writes pkg again under the cross-process lock, if its name is still free; w.mu is
-// held.
-func (w *Store) putLocked(server string, pkg *codegen.Package) (WriteResult, error) {
-	unlock, err := w.lockShared()
-	if err != nil {
-		return Unchanged, err
-	}
-	defer unlock()
-	if w.packageForLocked(server) != pkg.Name {
-		delete(w.pkgs, server)
-		return Unchanged, fmt.Errorf("workspace: package %s of %s is taken by another server", pkg.Name, server)
-	}
-	return w.writeLocked(server, pkg)
+// generate is codegen.Generate for a listing that came from an untrusted server: a panic in
+// the generator becomes an error.
+func generate(server, name string, tools []*mcp.Tool) (pkg *codegen.Package, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			pkg, err = nil, fmt.Errorf("codegen failed on the tools of %s (a bug in mcp-coordinator): %v", server, v)
+		}
+	}()
+	return codegen.Generate(server, name, tools)
 }
 
 // writeLocked writes pkg's files and manifest entry unless they are current; w.mu and the
@@ -321,13 +329,13 @@ func (w *Store) writeLocked(server string, pkg *codegen.Package) (WriteResult, e
 // servers that left this process's config are named: another config may share the workspace
 // (and a process whose packages another removed gets them back from Get or Put).
 func (w *Store) Remove(servers []string) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	unlock, err := w.lockShared()
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	var gone []string
 	for _, server := range servers {
 		e, ok := w.manifest[server]
@@ -350,11 +358,17 @@ func (w *Store) Remove(servers []string) error {
 	})
 }
 
+// lockWait bounds how long a change waits for another process holding the workspace.
+const lockWait = 10 * time.Second
+
 // lockShared takes the workspace's cross-process lock (other coordinators may share the
-// workspace) and reloads the manifest as they left it; w.mu is held. Every change to the
-// manifest or to a package directory happens under it.
+// workspace) and reloads the manifest as they left it. Every change to the manifest or to a
+// package directory happens under it. It is taken before w.mu, never while holding it, so that
+// waiting for another process never blocks readers in this one.
 func (w *Store) lockShared() (unlock func(), err error) {
-	l, err := flock.Lock(filepath.Join(w.toolsDir(), ".lock"))
+	ctx, cancel := context.WithTimeout(context.Background(), lockWait)
+	defer cancel()
+	l, err := flock.Lock(ctx, filepath.Join(w.toolsDir(), ".lock"))
 	if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
@@ -363,13 +377,15 @@ func (w *Store) lockShared() (unlock func(), err error) {
 		l.Unlock()
 		return nil, err
 	}
+	w.mu.Lock()
 	w.manifest = m
+	w.mu.Unlock()
 	return func() { l.Unlock() }, nil
 }
 
 // updateManifestLocked applies change to the manifest as it is on disk now (another process may
 // share the workspace and have written entries of its own), saves it and keeps it. The
-// cross-process lock is held.
+// cross-process lock and w.mu are held.
 func (w *Store) updateManifestLocked(change func(map[string]ManifestEntry)) error {
 	m, err := w.readManifest()
 	if err != nil {

@@ -1,19 +1,23 @@
 package stubstore
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/flock"
 )
 
 func TestStorePackageNames(t *testing.T) {
@@ -143,8 +147,8 @@ func TestStoreSharedConcurrently(t *testing.T) {
 	}
 }
 
-// A package held in memory whose files another process removed is written again by Get; a
-// package on disk only is loaded from its tools.json.
+// A package held in memory keeps serving runs when another process removes its files; a package
+// on disk only is loaded from its tools.json.
 func TestStoreGet(t *testing.T) {
 	dir := t.TempDir()
 	a, _ := Open(dir)
@@ -161,14 +165,66 @@ func TestStoreGet(t *testing.T) {
 	if err := b.Remove([]string{"alpha"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := a.Get("alpha"); got == nil || !a.Present("alpha") {
-		t.Fatalf("Get after another process removed the package: %v, present %v", got, a.Present("alpha"))
+	if got := a.Get("alpha"); got == nil {
+		t.Fatal("Get after another process removed the package")
 	}
-	c, _ := Open(dir)
-	if e, ok := c.Entry("alpha"); !ok || e.Hash != put.Hash {
-		t.Errorf("the manifest lacks the rewritten entry: %+v", e)
+	if src, err := fs.ReadFile(a.FS(), "mcp_tools/alpha/alpha.go"); err != nil || string(src) != string(put.Source) {
+		t.Errorf("the sandbox's view lost the package: %v", err)
 	}
-	if c.Get("nope") != nil {
+	if b.Get("nope") != nil {
 		t.Error("Get of an unknown server")
+	}
+}
+
+// Two processes that both configure a server "db", with other tools: each runs snippets against
+// its own stubs, whatever the other wrote to disk last.
+func TestStoreSameNameTwoProcesses(t *testing.T) {
+	dir := t.TempDir()
+	a, _ := Open(dir)
+	b, _ := Open(dir)
+	obj := map[string]any{"type": "object"}
+	if _, _, err := a.Put("db", []*mcp.Tool{{Name: "query_postgres", InputSchema: obj}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.Put("db", []*mcp.Tool{{Name: "query_sqlite", InputSchema: obj}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		s    *Store
+		want string
+	}{{a, "QueryPostgres"}, {b, "QuerySqlite"}} {
+		src, err := fs.ReadFile(tt.s.FS(), "mcp_tools/db/db.go")
+		if err != nil || !strings.Contains(string(src), tt.want) || tt.s.Get("db").Tools[0].GoName != tt.want {
+			t.Errorf("the sandbox's view lacks %s: %v", tt.want, err)
+		}
+	}
+}
+
+// A process holding the workspace lock (a generate stopped with ^Z) must not block readers: they
+// never wait for the file lock, and a writer gives up after lockWait.
+func TestStoreLockHeldElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	a, _ := Open(dir)
+	obj := map[string]any{"type": "object"}
+	if _, _, err := a.Put("one", []*mcp.Tool{{Name: "x", InputSchema: obj}}); err != nil {
+		t.Fatal(err)
+	}
+	other, err := flock.Lock(context.Background(), filepath.Join(dir, "mcp_tools", ".lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Unlock()
+	put := make(chan error, 1)
+	go func() { _, _, err := a.Put("two", []*mcp.Tool{{Name: "y", InputSchema: obj}}); put <- err }()
+	read := make(chan bool)
+	go func() { a.Get("one"); a.PackageFor("one"); a.FS(); a.Entry("one"); close(read) }()
+	select {
+	case <-read:
+	case <-time.After(5 * time.Second):
+		t.Fatal("readers blocked while another process holds the workspace lock")
+	}
+	other.Unlock()
+	if err := <-put; err != nil {
+		t.Errorf("Put after the lock was released: %v", err)
 	}
 }
