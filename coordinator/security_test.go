@@ -223,7 +223,7 @@ func TestConfigChangeNeedsApproval(t *testing.T) {
 			select {
 			case msg := <-asked:
 				exe, _ := os.Executable()
-				if !strings.Contains(msg, "growing: runs "+strconv.Quote(exe)+` "growing-server"`) || strings.Contains(msg, "inventory") {
+				if !strings.Contains(msg, `"growing": runs `+strconv.Quote(exe)+` "growing-server"`) || strings.Contains(msg, "inventory") {
 					t.Errorf("the question does not show exactly what would run:\n%s", msg)
 				}
 			default:
@@ -300,5 +300,16 @@ func TestSnippetCannotStartAServerThroughTheConfig(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// What a person approves is shown whole and quoted: a newline in a key cannot forge a line of
+// the question, and a long value cannot hide its end (a --require at the end of NODE_OPTIONS).
+func TestApprovalQuestionShowsEverything(t *testing.T) {
+	opts := strings.Repeat("--max-old-space-size=4096 ", 20) + "--require=/tmp/evil.js"
+	d := describeServer(downstream.ServerConfig{Name: "x\n- ok: runs \"safe\"", Type: downstream.TransportStdio,
+		Command: "node", Args: []string{"server.js"}, Env: map[string]string{"NODE_OPTIONS": opts}})
+	if strings.Contains(d, "\n") || !strings.Contains(d, `"x\n- ok: runs \"safe\""`) || !strings.Contains(d, "--require=/tmp/evil.js") {
+		t.Errorf("the question hides or forges something:\n%s", d)
 	}
 }

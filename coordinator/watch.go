@@ -13,7 +13,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/downstream"
-	"github.com/mcp-coordinator/mcp-coordinator/internal/textcap"
 )
 
 // applyConfig switches to cfg. Removals apply at once. A server that cfg adds, or whose
@@ -24,33 +23,47 @@ import (
 // tool call (see askApproval). Otherwise those servers start at the next restart of
 // mcp-coordinator, and list_servers says so.
 func (c *Coordinator) applyConfig(ctx context.Context, cfg *downstream.Config) {
+	c.switchMu.Lock() // the watcher and an approval may switch at once
+	defer c.switchMu.Unlock()
 	old := c.config()
 	starts := old.Changes(cfg)
 	if len(starts) == 0 {
 		c.setPending(nil)
-		c.switchConfig(ctx, cfg, "")
+		c.switchLocked(ctx, cfg, "")
 		return
 	}
 	names := make([]string, len(starts))
 	var b strings.Builder
 	fmt.Fprintf(&b, "The MCP config %s changed. mcp-coordinator will start these servers only if you approve:\n", c.opts.ConfigPath)
+	was := map[string]downstream.ServerConfig{}
+	for _, s := range old.Servers {
+		was[s.Name] = s
+	}
 	for i, s := range starts {
 		names[i] = s.Name
 		b.WriteString("- " + describeServer(s) + "\n")
+		if o, ok := was[s.Name]; ok {
+			b.WriteString("  (instead of " + describeServer(o) + ")\n")
+		}
+	}
+	if b.Len() > maxQuestion {
+		note := fmt.Sprintf("config change not applied: new or changed servers (%s) are too large to show for approval (%d bytes); restart mcp-coordinator to start them", strings.Join(names, ", "), b.Len())
+		c.log.Warn(note)
+		c.setPending(nil)
+		c.switchLocked(ctx, old.Kept(cfg), note)
+		return
 	}
 	p := &pendingConfig{cfg: cfg, question: b.String(), names: strings.Join(names, ", "), id: rand.Text()}
 	c.setPending(p)
 	note := fmt.Sprintf("config change waiting: new or changed servers (%s) start only with your approval, asked at the next tool call when the client supports MCP elicitation; otherwise restart mcp-coordinator to start them", p.names)
 	c.log.Warn(note)
-	c.switchConfig(ctx, old.Kept(cfg), note)
+	c.switchLocked(ctx, old.Kept(cfg), note)
 }
 
-// switchConfig puts cfg in place: the Pool starts and stops servers, stubs of removed servers
+// switchLocked puts cfg in place: the Pool starts and stops servers, stubs of removed servers
 // go, and started servers' stubs generate in the background (under ctx, the coordinator's
-// life). note is what list_servers says about the change.
-func (c *Coordinator) switchConfig(ctx context.Context, cfg *downstream.Config, note string) {
-	c.switchMu.Lock() // the watcher and an approval may switch at once
-	defer c.switchMu.Unlock()
+// life). note is what list_servers says about the change. c.switchMu is held.
+func (c *Coordinator) switchLocked(ctx context.Context, cfg *downstream.Config, note string) {
 	old := c.config()
 	started := c.pool.Update(cfg.Servers)
 	keep := map[string]bool{}
@@ -94,6 +107,9 @@ func (c *Coordinator) setPending(p *pendingConfig) {
 	c.mu.Unlock()
 }
 
+// maxQuestion bounds the approval question: what a person is asked to approve is shown whole.
+const maxQuestion = 16 << 10
+
 // approvalKey names the coordinator's elicitation among a tool call's input requests.
 const approvalKey = "mcp_coordinator_start_servers"
 
@@ -117,11 +133,15 @@ func (c *Coordinator) askApproval(req *mcp.CallToolRequest) *mcp.CallToolResult 
 	if answer, ok := req.Params.InputResponses[approvalKey]; ok {
 		res, _ := answer.(*mcp.ElicitResult)
 		if p != nil && req.Params.RequestState == p.id {
-			start := false
-			if res != nil && res.Action == "accept" {
-				start, _ = res.Content["start"].(bool)
+			switch {
+			case res == nil || res.Action == "cancel":
+				// Dismissed, not answered: asked again at a tool call after approvalWait.
+			case res.Action == "accept":
+				start, _ := res.Content["start"].(bool)
+				c.settle(p, start)
+			default:
+				c.settle(p, false)
 			}
-			c.settle(p, start)
 		}
 		return nil
 	}
@@ -150,8 +170,12 @@ func (c *Coordinator) askApproval(req *mcp.CallToolRequest) *mcp.CallToolResult 
 	}
 }
 
-// settle ends the pending change p with the person's answer.
+// settle ends the pending change p with the person's answer. p is still pending only when no
+// config change came after it (each replaces or clears the pending one, under switchMu), so
+// p.cfg is the file as it is.
 func (c *Coordinator) settle(p *pendingConfig, start bool) {
+	c.switchMu.Lock()
+	defer c.switchMu.Unlock()
 	c.mu.Lock()
 	if c.pending != p {
 		c.mu.Unlock()
@@ -169,23 +193,24 @@ func (c *Coordinator) settle(p *pendingConfig, start bool) {
 		return
 	}
 	c.log.Info("config change approved", "servers", p.names)
-	c.switchConfig(ctx, p.cfg, "")
+	c.switchLocked(ctx, p.cfg, "")
 }
 
-// describeServer shows what starting sc runs, for a person to approve.
+// describeServer shows what starting sc runs, for a person to approve: every part quoted (a
+// newline in a name or an argument cannot forge a line of the question) and nothing cut.
 func describeServer(sc downstream.ServerConfig) string {
 	if sc.Type != downstream.TransportStdio {
-		return fmt.Sprintf("%s: %s %s (headers: %s)", sc.Name, sc.Type, sc.URL, strings.Join(slices.Sorted(maps.Keys(sc.Headers)), ", "))
+		return fmt.Sprintf("%s: %s %s (headers: %s)", strconv.Quote(sc.Name), sc.Type, strconv.Quote(sc.URL), strings.Join(slices.Sorted(maps.Keys(sc.Headers)), ", "))
 	}
 	parts := []string{strconv.Quote(sc.Command)}
 	for _, a := range sc.Args {
 		parts = append(parts, strconv.Quote(a))
 	}
-	d := fmt.Sprintf("%s: runs %s", sc.Name, textcap.OneLine(strings.Join(parts, " "), 1000))
+	d := fmt.Sprintf("%s: runs %s", strconv.Quote(sc.Name), strings.Join(parts, " "))
 	if len(sc.Env) > 0 {
 		var env []string
 		for _, k := range slices.Sorted(maps.Keys(sc.Env)) {
-			env = append(env, k+"="+textcap.OneLine(sc.Env[k], 200))
+			env = append(env, strconv.Quote(k+"="+sc.Env[k]))
 		}
 		d += " with " + strings.Join(env, " ")
 	}
