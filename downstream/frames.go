@@ -57,6 +57,9 @@ func (g *frameGuard) Read(p []byte) (int, error) {
 
 // next reads one line and sets out to what the session should see of it.
 func (g *frameGuard) next() error {
+	if cap(g.line) > 1<<20 {
+		g.line = nil // do not keep a big message's buffer for the session's life
+	}
 	g.line = g.line[:0]
 	var sc *idScanner
 	size := 0
@@ -66,7 +69,7 @@ func (g *frameGuard) next() error {
 		switch {
 		case sc != nil:
 			sc.feed(chunk)
-		case len(g.line)+len(chunk) > g.max:
+		case len(g.line)+len(chunk) > g.max+2: // the line's end (\r\n) is not the message's
 			sc = &idScanner{}
 			sc.feed(g.line)
 			sc.feed(chunk)
@@ -90,17 +93,32 @@ func (g *frameGuard) next() error {
 	switch {
 	case len(trimmed) == 0:
 		return nil
-	case trimmed[0] != '{' && trimmed[0] != '[':
-		g.note("a line that is not JSON", string(trimmed))
+	case trimmed[0] != '{':
+		g.note("a line that is not a JSON-RPC message", string(trimmed))
 		return nil
 	case !json.Valid(trimmed):
 		sc = &idScanner{}
 		sc.feed(trimmed)
 		g.reject(sc, "a malformed message", string(trimmed))
 		return nil
+	case !isRPC(trimmed):
+		g.note("a JSON line that is not a JSON-RPC message (a log line?)", string(trimmed))
+		return nil
 	}
 	g.out = append(trimmed, '\n')
 	return nil
+}
+
+// isRPC reports whether the valid JSON object msg has a top-level "jsonrpc" member (go-sdk's
+// decoder ends the session on any other object, a JSON log line say). Objects above 1 MiB are
+// only searched for the key, to keep big results cheap.
+func isRPC(msg []byte) bool {
+	if len(msg) > 1<<20 {
+		return bytes.Contains(msg, []byte(`"jsonrpc"`))
+	}
+	var s idScanner
+	s.feed(msg)
+	return s.rpc
 }
 
 // reject drops a line the session cannot take and, when it answered a request, gives the
@@ -147,13 +165,13 @@ type idScanner struct {
 	depth            int
 	inString, escape bool
 	expectKey        bool
-	key              []byte // the top-level key being read (at most 8 bytes kept)
+	key              []byte // the top-level key being read (at most 8 bytes kept; escapes are not decoded)
 	keyLen           int
 	lastKey          string // the last complete top-level key
 	inValue          bool   // reading the value of lastKey at the top level
-	value            []byte // the value of "id", at most 64 bytes
+	value            []byte // the value of "id", at most 256 bytes
 	id               []byte
-	method           bool
+	method, rpc      bool // a top-level "method", "jsonrpc" member was seen
 }
 
 func (s *idScanner) feed(b []byte) {
@@ -228,7 +246,7 @@ func (s *idScanner) step(c byte) {
 }
 
 func (s *idScanner) capture(c byte) {
-	if s.inValue && s.lastKey == "id" && len(s.value) < 64 {
+	if s.inValue && s.lastKey == "id" && len(s.value) < 256 {
 		s.value = append(s.value, c)
 	}
 }
@@ -240,6 +258,8 @@ func (s *idScanner) endValue() {
 			s.id = append([]byte(nil), s.value...)
 		case "method":
 			s.method = true
+		case "jsonrpc":
+			s.rpc = true
 		}
 	}
 	s.inValue = false

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+
+	"github.com/mcp-coordinator/mcp-coordinator/internal/textcap"
 )
 
 // limitTransport bounds every answer of an HTTP or SSE server before it is kept in memory: the
@@ -87,6 +89,11 @@ func (b *bodyGuard) Read(p []byte) (int, error) {
 		if b.length <= int64(b.max) {
 			b.data, b.err = io.ReadAll(io.LimitReader(b.rc, int64(b.max)+1))
 		}
+		if b.rpc && b.id != nil && b.err == nil && len(b.data) <= b.max && !json.Valid(b.data) {
+			// go-sdk would end the session on it: fail only this request.
+			b.log.Warn("MCP server answered with a malformed body; dropped", "body", textcap.OneLine(string(b.data), 200))
+			b.data = errorResponse(b.id, "a malformed message")
+		}
 		if b.length > int64(b.max) || len(b.data) > b.max {
 			what := fmt.Sprintf("above the %d-byte limit", b.max)
 			b.log.Warn("MCP server answered with a body above the limit; dropped", "limit", b.max, "length", b.length)
@@ -119,31 +126,41 @@ type sseGuard struct {
 	id  []byte
 	log *slog.Logger
 
-	event    []byte // the event being read
-	dropping bool   // the event being read is above max
+	event    []byte     // the event being read
+	dropping *idScanner // set while the event being read, above max, is read through
 	out      []byte
 }
 
 func (g *sseGuard) Read(p []byte) (int, error) {
 	for len(g.out) == 0 {
 		line, err := g.r.ReadSlice('\n')
-		if !g.dropping {
-			g.event = append(g.event, line...)
-			if len(g.event) > g.max {
-				g.dropping, g.event = true, nil
-				g.log.Warn("MCP server sent an event above the limit; dropped", "limit", g.max)
+		if g.dropping != nil {
+			feedData(g.dropping, line)
+		} else if g.event = append(g.event, line...); len(g.event) > g.max {
+			g.dropping = &idScanner{}
+			for _, l := range bytes.SplitAfter(g.event, []byte("\n")) {
+				feedData(g.dropping, l)
 			}
+			g.event = nil
+			g.log.Warn("MCP server sent an event above the limit; dropped", "limit", g.max)
 		}
 		if err == bufio.ErrBufferFull {
 			continue
 		}
 		end := err != nil || len(bytes.TrimRight(line, "\r\n")) == 0
-		if end && g.dropping {
-			g.dropping = false
-			if g.id != nil {
-				g.out = append(append([]byte("data: "), errorResponse(g.id, fmt.Sprintf("an event above the %d-byte limit", g.max))...), "\n\n"...)
+		switch {
+		case end && g.dropping != nil:
+			// The answer's id: the stream's request, else the one in the dropped event (the
+			// legacy SSE transport answers every request on one stream).
+			id := g.id
+			if rid, ok := g.dropping.responseID(); ok && id == nil {
+				id = rid
 			}
-		} else if end {
+			g.dropping = nil
+			if id != nil {
+				g.out = append(append([]byte("data: "), errorResponse(id, fmt.Sprintf("an event above the %d-byte limit", g.max))...), "\n\n"...)
+			}
+		case end:
 			g.out, g.event = g.event, g.event[len(g.event):]
 		}
 		if err != nil && len(g.out) == 0 {
@@ -153,6 +170,15 @@ func (g *sseGuard) Read(p []byte) (int, error) {
 	n := copy(p, g.out)
 	g.out = g.out[n:]
 	return n, nil
+}
+
+// feedData gives s the payload of a data: line of an event (a piece of one, when the line is
+// longer than the reader's buffer, is fed as it is).
+func feedData(s *idScanner, line []byte) {
+	if rest, ok := bytes.CutPrefix(line, []byte("data:")); ok {
+		line = bytes.TrimPrefix(rest, []byte(" "))
+	}
+	s.feed(line)
 }
 
 func (g *sseGuard) Close() error { return g.rc.Close() }

@@ -18,6 +18,7 @@ import (
 //	big {bytes}   answers a text of that many bytes, the id last (as node servers write it)
 //	small         answers "ok"
 //	junk          writes a line that is not JSON, then answers "ok"
+//	jsonlog       writes JSON lines that are not JSON-RPC (a log line, an array), then answers "ok"
 //	broken        writes a line that starts like its answer and is cut off
 //
 // RAW_TOOLS adds that many more tools (tool_0, tool_1, ...) to its listing.
@@ -40,7 +41,7 @@ func runRawFake() int {
 		return string(b)
 	}
 	tools := []map[string]any{}
-	for _, n := range []string{"flood", "lists", "big", "small", "junk", "broken"} {
+	for _, n := range []string{"flood", "lists", "big", "small", "junk", "jsonlog", "broken"} {
 		tools = append(tools, map[string]any{"name": n, "inputSchema": map[string]any{"type": "object"}})
 	}
 	for i := range extra {
@@ -84,6 +85,10 @@ func runRawFake() int {
 				answer(msg.ID, textResult(strconv.Itoa(lists)))
 			case "big":
 				answer(msg.ID, textResult(strings.Repeat("x", msg.Params.Arguments["bytes"])))
+			case "jsonlog":
+				write(`{"level":30,"msg":"server listening"}`)
+				write(`[1,2]`)
+				answer(msg.ID, textResult("ok"))
 			case "junk":
 				write("Server listening... (this is not JSON)")
 				answer(msg.ID, textResult("ok"))

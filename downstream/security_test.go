@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // rawCall calls a tool of the raw fake and returns its text.
@@ -122,8 +124,10 @@ func TestNonProtocolLinesKeepTheSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := p.Status()[0].PID
-	if got := rawCall(t, p, "junk", `{}`); got != "ok" {
-		t.Errorf("junk = %q", got)
+	for _, tool := range []string{"junk", "jsonlog"} {
+		if got := rawCall(t, p, tool, `{}`); got != "ok" {
+			t.Errorf("%s = %q", tool, got)
+		}
 	}
 	_, err := p.CallTool(context.Background(), "raw", "broken", json.RawMessage(`{}`))
 	if err == nil || !strings.Contains(err.Error(), "malformed message") {
@@ -212,7 +216,10 @@ func rawHTTP(t *testing.T, listBytes, bigBytes int, sse bool) *httptest.Server {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"protocolVersion":%q,"capabilities":{"tools":{}},"serverInfo":{"name":"raw","version":"1"}}}`, msg.ID, msg.Params.ProtocolVersion)
 		case msg.Method == "tools/list":
-			stream(w, msg.ID, `{"result":{"tools":[{"name":"small","inputSchema":{"type":"object"}},{"name":"big","inputSchema":{"type":"object"},"description":"`, `"}]}`, listBytes)
+			stream(w, msg.ID, `{"result":{"tools":[{"name":"small","inputSchema":{"type":"object"}},{"name":"broken","inputSchema":{"type":"object"}},{"name":"big","inputSchema":{"type":"object"},"description":"`, `"}]}`, listBytes)
+		case msg.Method == "tools/call" && msg.Params.Name == "broken":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"te`, msg.ID)
 		case msg.Method == "tools/call" && msg.Params.Name == "big":
 			stream(w, msg.ID, `{"result":{"content":[{"type":"text","text":"`, `"}]}}`, bigBytes)
 		default:
@@ -255,6 +262,15 @@ func TestHTTPAnswersAreBounded(t *testing.T) {
 			if got := rawCall(t, p, "small", `{}`); got != "ok" {
 				t.Errorf("after the big answer: %q", got)
 			}
+			if !sse { // a cut-off JSON body fails its own call, not the session
+				_, err := p.CallTool(context.Background(), "raw", "broken", json.RawMessage(`{}`))
+				if err == nil || !strings.Contains(err.Error(), "malformed message") {
+					t.Errorf("a cut-off body: %v", err)
+				}
+				if got := rawCall(t, p, "small", `{}`); got != "ok" || p.Status()[0].State != StateReady {
+					t.Errorf("after a cut-off body: %q, %s", got, p.Status()[0].State)
+				}
+			}
 		})
 	}
 	t.Run("listing", func(t *testing.T) {
@@ -270,4 +286,52 @@ func TestHTTPAnswersAreBounded(t *testing.T) {
 			t.Errorf("a 300 MB listing: %v, want a failed listing that names the limit", err)
 		}
 	})
+}
+
+// The legacy SSE transport answers every request on one stream, with no request to take the id
+// from: an oversized answer was dropped silently and its call waited for its deadline.
+func TestLegacySSEOversizedAnswer(t *testing.T) {
+	s := mcp.NewServer(&mcp.Implementation{Name: "big"}, nil)
+	mcp.AddTool(s, &mcp.Tool{Name: "big"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: strings.Repeat("x", 2<<20)}}}, nil, nil
+	})
+	mcp.AddTool(s, &mcp.Tool{Name: "small"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "ok"}}}, nil, nil
+	})
+	srv := httptest.NewServer(mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return s }, nil))
+	t.Cleanup(srv.Close) // after the pool's Close: the server waits for the open event stream
+	p := newTestPool(t, []ServerConfig{{Name: "raw", Type: TransportSSE, URL: srv.URL}}, &PoolOptions{MaxMessageBytes: 1 << 20})
+	if err := p.Wait(context.Background(), "raw"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := p.CallTool(ctx, "raw", "big", json.RawMessage(`{}`))
+	if err == nil || !strings.Contains(err.Error(), "above the 1048576-byte limit") {
+		t.Errorf("big: %v, want an error about the limit (not a timeout)", err)
+	}
+	if got := rawCall(t, p, "small", `{}`); got != "ok" {
+		t.Errorf("after the big answer: %q", got)
+	}
+}
+
+// A message of exactly the limit passes, whatever its line end; a big message's buffer is not
+// kept for the session's life.
+func TestFrameGuardEdges(t *testing.T) {
+	const max = 100
+	msg := `{"jsonrpc":"2.0","id":1,"result":{"x":"`
+	msg += strings.Repeat("a", max-len(msg)-3) + `"}}`
+	for _, eol := range []string{"\n", "\r\n", ""} {
+		g := newFrameGuard(io.NopCloser(strings.NewReader(msg+eol)), max, quiet)
+		out, _ := io.ReadAll(g)
+		if string(out) != msg+"\n" {
+			t.Errorf("a %d-byte message ending %q: %q", len(msg), eol, out)
+		}
+	}
+	big := `{"jsonrpc":"2.0","id":1,"result":{"x":"` + strings.Repeat("a", 4<<20) + `"}}` + "\n" + msg + "\n"
+	g := newFrameGuard(io.NopCloser(strings.NewReader(big)), 64<<20, quiet)
+	io.ReadAll(g)
+	if cap(g.line) > 1<<20 {
+		t.Errorf("%d MiB kept after a 4 MiB message", cap(g.line)>>20)
+	}
 }
