@@ -41,7 +41,8 @@ func (t *limitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// requestID returns the JSON-RPC id of the message r sends, or nil.
+// requestID returns the JSON-RPC id of the message r sends, or nil. go-sdk writes the id before
+// the params, so only the head of a body (which may carry megabytes of tool arguments) is read.
 func requestID(r *http.Request) []byte {
 	if r.GetBody == nil {
 		return nil
@@ -51,15 +52,10 @@ func requestID(r *http.Request) []byte {
 		return nil
 	}
 	defer body.Close()
+	head, _ := io.ReadAll(io.LimitReader(body, 64<<10))
 	var s idScanner
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := body.Read(buf)
-		s.feed(buf[:n])
-		if err != nil {
-			break
-		}
-	}
+	s.feed(head)
+	s.step(',') // end a value cut at the head's end: the id is complete by then
 	return s.validID()
 }
 
