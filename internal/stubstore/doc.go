@@ -6,6 +6,7 @@
 // package loader all go through it.
 //
 // Several coordinators may share a workspace (Claude Desktop's and Claude Code's): changes
-// happen under a cross-process file lock with the manifest read again under it, and a process
-// whose packages another removed writes them again instead of failing.
+// happen under a cross-process file lock with the manifest read again under it, and snippets are
+// served the packages this process holds in memory ([Store.FS]), so that another process
+// removing a package, or writing its own for a server of the same name, changes nothing here.
 package stubstore

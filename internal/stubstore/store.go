@@ -228,7 +228,7 @@ func (w *Store) heldByOther(server, name string) bool {
 	return false
 }
 
-// WriteResult says what Write did.
+// WriteResult says what Put did on disk.
 type WriteResult int
 
 const (
@@ -327,7 +327,7 @@ func (w *Store) writeLocked(server string, pkg *codegen.Package) (WriteResult, e
 
 // Remove deletes the packages of the named servers (those it has) and forgets them. Only
 // servers that left this process's config are named: another config may share the workspace
-// (and a process whose packages another removed gets them back from Get or Put).
+// (a process whose packages another removed keeps serving them from memory).
 func (w *Store) Remove(servers []string) error {
 	unlock, err := w.lockShared()
 	if err != nil {
