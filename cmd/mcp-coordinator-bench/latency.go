@@ -17,15 +17,42 @@ type latencyRow struct {
 	Ratio    float64 // p50 against the direct call's p50; 0 for the direct row
 }
 
-// latency measures, side by side in one run: one get-sum call direct, the same call through a
-// snippet, and a snippet that calls nothing. Each is warmed up once first.
+// latency measures, side by side in one run: get-sum calls made directly against the same calls
+// made from a snippet (one call, 100 in sequence, 40 fanned out in goroutines), and a snippet
+// that calls nothing. Each row is warmed up once first; a snippet row's ratio is against the
+// direct row that does the same calls.
 func (b *bench) latency(ctx context.Context, n int) ([]latencyRow, error) {
-	direct := func() error {
+	call := func() error {
 		res, err := b.direct["everything"].CallTool(ctx, &mcp.CallToolParams{Name: "get-sum", Arguments: map[string]any{"a": 1, "b": 2}})
 		if err == nil && res.IsError {
 			err = fmt.Errorf("get-sum: %s", contentText(res))
 		}
 		return err
+	}
+	sequential := func(k int) func() error {
+		return func() error {
+			for range k {
+				if err := call(); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	concurrent := func(k int) func() error {
+		return func() error {
+			errs := make(chan error, k)
+			for range k {
+				go func() { errs <- call() }()
+			}
+			var first error
+			for range k {
+				if err := <-errs; err != nil && first == nil {
+					first = err
+				}
+			}
+			return first
+		}
 	}
 	snippet := func(code string) func() error {
 		return func() error {
@@ -35,15 +62,41 @@ func (b *bench) latency(ctx context.Context, n int) ([]latencyRow, error) {
 	}
 	rows := []struct {
 		what, engine string
+		vs           int // the index of the direct row it compares with, or -1
 		f            func() error
 	}{
-		{"one call (get-sum), direct", "-", direct},
-		{"the same call through a snippet", "process", snippet(`r, err := everything.GetSum(everything.GetSumArgs{A: 1, B: 2})
+		{"one call (get-sum), direct", "-", -1, call},
+		{"the same call through a snippet", "process", 0, snippet(`r, err := everything.GetSum(everything.GetSumArgs{A: 1, B: 2})
 if err != nil {
 	panic(err)
 }
 fmt.Println(r.Text())`)},
-		{"a trivial snippet (no calls)", "process", snippet(`fmt.Println("ok")`)},
+		{"a trivial snippet (no calls)", "process", 0, snippet(`fmt.Println("ok")`)},
+		{"100 sequential calls, direct", "-", -1, sequential(100)},
+		{"100 sequential calls in one snippet", "process", 3, snippet(`for i := 0; i < 100; i++ {
+	if _, err := everything.GetSum(everything.GetSumArgs{A: 1, B: 2}); err != nil {
+		panic(err)
+	}
+}
+fmt.Println("done")`)},
+		{"40 concurrent calls, direct", "-", -1, concurrent(40)},
+		{"40 calls fanned out in goroutines in one snippet", "process", 5, snippet(`var wg sync.WaitGroup
+errs := make(chan error, 40)
+for i := 0; i < 40; i++ {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if _, err := everything.GetSum(everything.GetSumArgs{A: 1, B: 2}); err != nil {
+			errs <- err
+		}
+	}()
+}
+wg.Wait()
+close(errs)
+for err := range errs {
+	panic(err)
+}
+fmt.Println("done")`)},
 	}
 	var out []latencyRow
 	for _, r := range rows {
@@ -59,8 +112,8 @@ fmt.Println(r.Text())`)},
 			samples[i] = time.Since(start)
 		}
 		row := latencyRow{What: r.what, Engine: r.engine, P50: percentile(samples, 50), P99: percentile(samples, 99)}
-		if len(out) > 0 && out[0].P50 > 0 {
-			row.Ratio = float64(row.P50) / float64(out[0].P50)
+		if r.vs >= 0 && out[r.vs].P50 > 0 {
+			row.Ratio = float64(row.P50) / float64(out[r.vs].P50)
 		}
 		out = append(out, row)
 	}

@@ -64,11 +64,11 @@ func (r *report) markdown() string {
 	}
 
 	fmt.Fprintf(&b, "\n### Latency (%d samples each, client side)\n\n", r.Repeats)
-	b.WriteString("| measurement | engine | p50 | p99 | p50 vs direct |\n|---|---|--:|--:|--:|\n")
+	b.WriteString("| measurement | engine | p50 | p99 | p50 against the same calls direct |\n|---|---|--:|--:|--:|\n")
 	for _, l := range r.Latency {
 		ratio := "1x"
 		if l.Ratio > 0 {
-			ratio = fmt.Sprintf("%.1fx", l.Ratio)
+			ratio = fmt.Sprintf("%.2fx", l.Ratio)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", l.What, l.Engine, ms(l.P50), ms(l.P99), ratio)
 	}
