@@ -110,16 +110,17 @@ The data set is generated with a fixed seed and fixed dates: a 1,000-line applic
 
 ## How the transcripts are counted
 
-- **Direct**: the tool definitions (tools/list JSON) of the servers the workload uses, each call's
-  arguments (what the model writes) and each result's content as JSON (what the model reads).
+- **Direct**: the tool definitions (tools/list JSON) of every configured server (a client puts
+  them all into every conversation), each call's arguments (what the model writes) and each
+  result's content as JSON (what the model reads).
   Turns: one per call, plus the final answer.
 - **Coordinator**: its tools/list and instructions, one search_tools call and one get_tool call
   per tool the snippet uses (arguments and answers), the snippet, and what execute_code returned.
   Turns: one per discovery call, one for execute_code, plus the final answer.
 - The final answer itself is the same on both sides and is not counted. Wall time is the client's,
   with every server already started and the coordinator's stubs already generated.
-- Definitions here are only those of the servers a workload uses; a real client loads every
-  configured server's, which makes direct dearer still.
+- The configured servers are the three the workloads use; a real setup has more, which makes
+  direct dearer still and leaves the coordinator's side unchanged.
 
 ## Results
 

@@ -17,7 +17,6 @@ import (
 // coordinator. Both answers are checked against Expected.
 type workload struct {
 	ID, Title string
-	Servers   []string // the servers the direct side uses (their definitions are counted)
 	Expected  func(d *dataset) []string
 	Direct    func(ctx context.Context, s *directSide, d *dataset) ([]string, error)
 	Search    string      // the search_tools query
@@ -29,7 +28,7 @@ type workload struct {
 
 var workloads = []workload{
 	{
-		ID: "W0", Title: "one trivial call: server-everything get-sum", Servers: []string{"everything"},
+		ID: "W0", Title: "one trivial call: server-everything get-sum",
 		Expected: func(*dataset) []string { return []string{"42"} },
 		Direct: func(ctx context.Context, s *directSide, _ *dataset) ([]string, error) {
 			out, err := s.call(ctx, "everything", "get-sum", map[string]any{"a": 17, "b": 25})
@@ -46,7 +45,7 @@ fmt.Println(res.Text())`
 		Answer: lastNumber,
 	},
 	{
-		ID: "W1", Title: "the ERROR lines of a 1,000-line log (filesystem)", Servers: []string{"filesystem"},
+		ID: "W1", Title: "the ERROR lines of a 1,000-line log (filesystem)",
 		Expected: func(d *dataset) []string { return d.ErrorLines },
 		Direct: func(ctx context.Context, s *directSide, d *dataset) ([]string, error) {
 			out, err := s.call(ctx, "filesystem", "read_text_file", map[string]any{"path": d.LogPath})
@@ -72,7 +71,7 @@ for _, line := range strings.Split(f.Content, "\n") {
 		},
 	},
 	{
-		ID: "W2", Title: "titles of the 60 notes tagged urgent (filesystem)", Servers: []string{"filesystem"},
+		ID: "W2", Title: "titles of the 60 notes tagged urgent (filesystem)",
 		Expected: func(d *dataset) []string { return d.UrgentTitle },
 		Direct: func(ctx context.Context, s *directSide, d *dataset) ([]string, error) {
 			out, err := s.call(ctx, "filesystem", "list_directory", map[string]any{"path": d.Notes})
@@ -121,7 +120,6 @@ fmt.Println(strings.Join(titles, "\n"))`, d.Notes)
 	},
 	{
 		ID: "W3", Title: "load a 40-person CSV into server-memory, then ask who is in a team (filesystem, memory)",
-		Servers:  []string{"filesystem", "memory"},
 		Expected: func(d *dataset) []string { return d.TeamMembers },
 		Direct: func(ctx context.Context, s *directSide, d *dataset) ([]string, error) {
 			out, err := s.call(ctx, "filesystem", "read_text_file", map[string]any{"path": d.CSVPath})
@@ -309,7 +307,9 @@ func (b *bench) runWorkload(ctx context.Context, w workload) (*workloadResult, e
 
 	// Direct.
 	r.Direct.Name = "direct"
-	for _, s := range w.Servers {
+	// A client puts the definitions of every configured server into every conversation, not
+	// only of those a task uses.
+	for s := range nodeServers {
 		r.Direct.Defs += b.defs[s]
 	}
 	start := time.Now()
