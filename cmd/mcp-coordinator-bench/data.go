@@ -21,6 +21,9 @@ type dataset struct {
 	UrgentTitle []string // W2: titles of the notes tagged urgent, sorted
 	Team        string   // W3: the team asked about
 	TeamMembers []string // W3: its members, sorted
+	Repo        string   // W4: the git repository
+	TopFiles    []string // W4: the five files changed most in the last 100 commits
+	TopAuthor   string   // W4: who changed the first of them most
 }
 
 var (

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -98,5 +99,36 @@ func TestUsage(t *testing.T) {
 				t.Errorf("exit %d, want 2\n%s", code, stderr.String())
 			}
 		})
+	}
+}
+
+// The W4 repository is the same on every run, and its answer agrees with git's own count.
+func TestRepo(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		testenv.Require(t, false, "git", "your system's package manager")
+	}
+	var answers [2]string
+	var repo string
+	for i := range answers {
+		d := &dataset{}
+		repo = filepath.Join(t.TempDir(), "repo")
+		if err := writeRepo(repo, d); err != nil {
+			t.Fatal(err)
+		}
+		answers[i] = strings.Join(append(d.TopFiles, d.TopAuthor), ",")
+	}
+	if answers[0] != answers[1] || len(strings.Split(answers[0], ",")) != 6 {
+		t.Fatalf("answers %q and %q", answers[0], answers[1])
+	}
+	out, err := exec.Command("git", "-C", repo, "log", "-100", "--name-only", "--format=").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, f := range strings.Fields(string(out)) {
+		count[f]++
+	}
+	if got := strings.Join(topKeys(count, 5), ","); !strings.HasPrefix(answers[0], got+",") {
+		t.Errorf("git counts %s; the data set says %s", got, answers[0])
 	}
 }

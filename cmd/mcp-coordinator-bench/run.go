@@ -61,7 +61,7 @@ Measures tokens and latency of direct tool calls against the same work done thro
 mcp-coordinator, on real MCP servers. Markdown tables go to stdout, progress to stderr.
 
   --out DIR         where BENCHMARKS.md and benchmarks.svg are written (default: the repository root)
-  --workloads LIST  workloads to run (default: all: ` + "W0,W1,W2,W3" + `)
+  --workloads LIST  workloads to run (default: all: ` + "W0,W1,W2,W3,W4" + `)
   --repeats N       latency samples per row (default 20)
   --smoke           W0 and W1, 5 latency samples, no files written (what CI runs)
 `
@@ -71,6 +71,7 @@ var nodeServers = map[string]string{
 	"everything": "mcp-server-everything",
 	"filesystem": "mcp-server-filesystem",
 	"memory":     "mcp-server-memory",
+	"git":        "git-mcp-server",
 }
 
 // run is main without the process: 0 when every answer was right, 1 on a failure or a wrong
@@ -243,6 +244,9 @@ func setup(ctx context.Context, bins map[string]string, progress func(string, ..
 	if b.data, err = writeDataset(filepath.Join(tmp, "data")); err != nil {
 		return nil, err
 	}
+	if err := writeRepo(filepath.Join(tmp, "repo"), b.data); err != nil {
+		return nil, err
+	}
 	// Each side has its own memory file: W3 loads the same people on both.
 	cmds := func(side string) map[string]*exec.Cmd {
 		m := map[string]*exec.Cmd{
@@ -251,6 +255,8 @@ func setup(ctx context.Context, bins map[string]string, progress func(string, ..
 			"memory":     exec.Command(bins["memory"]),
 		}
 		m["memory"].Env = append(os.Environ(), "MEMORY_FILE_PATH="+filepath.Join(tmp, side+"-memory.jsonl"))
+		m["git"] = exec.Command(bins["git"])
+		m["git"].Env = append(os.Environ(), "GIT_BASE_DIR="+b.data.Repo)
 		return m
 	}
 	progress("starting the direct servers")
@@ -272,8 +278,11 @@ func setup(ctx context.Context, bins map[string]string, progress func(string, ..
 	servers := map[string]any{}
 	for name, cmd := range cmds("coordinator") {
 		sc := map[string]any{"command": cmd.Path, "args": cmd.Args[1:]}
-		if name == "memory" {
+		switch name {
+		case "memory":
 			sc["env"] = map[string]string{"MEMORY_FILE_PATH": filepath.Join(tmp, "coordinator-memory.jsonl")}
+		case "git":
+			sc["env"] = map[string]string{"GIT_BASE_DIR": b.data.Repo}
 		}
 		servers[name] = sc
 	}

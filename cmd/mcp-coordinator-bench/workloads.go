@@ -196,6 +196,88 @@ sort.Strings(names)
 fmt.Println(strings.Join(names, "\n"))`, d.CSVPath, "team "+d.Team)
 		},
 	},
+	{
+		ID: "W4", Title: "the five most-changed files of the last 100 commits, and who changed the first most (git)",
+		Expected: func(d *dataset) []string { return append(append([]string(nil), d.TopFiles...), d.TopAuthor) },
+		Direct: func(ctx context.Context, s *directSide, d *dataset) ([]string, error) {
+			out, err := s.call(ctx, "git", "git_log", map[string]any{"path": d.Repo, "maxCount": 100, "stat": true})
+			if err != nil {
+				return nil, err
+			}
+			var log struct {
+				Commits []struct{ Author, Stat string }
+			}
+			if err := json.Unmarshal([]byte(out), &log); err != nil {
+				return nil, fmt.Errorf("git_log: %w", err)
+			}
+			count := map[string]int{}
+			authors := map[string]map[string]int{}
+			for _, c := range log.Commits {
+				for _, line := range strings.Split(c.Stat, "\n") {
+					if name, _, ok := strings.Cut(line, " | "); ok {
+						name = strings.TrimSpace(name)
+						count[name]++
+						if authors[name] == nil {
+							authors[name] = map[string]int{}
+						}
+						authors[name][c.Author]++
+					}
+				}
+			}
+			files := topKeys(count, 5)
+			if len(files) == 0 {
+				return nil, fmt.Errorf("git_log: no file statistics")
+			}
+			return append(files, topKeys(authors[files[0]], 1)...), nil
+		},
+		Search: "git log commits file statistics", Tools: [][2]string{{"git", "git_log"}},
+		Snippet: func(d *dataset) string {
+			return fmt.Sprintf(`res, err := git.GitLog(git.GitLogArgs{Path: mcp_tools.String(%q), MaxCount: mcp_tools.Int(100), Stat: mcp_tools.Bool(true)})
+if err != nil {
+	panic(err)
+}
+count := map[string]int{}
+authors := map[string]map[string]int{}
+for _, c := range res.Commits {
+	if c.Stat == nil || c.Author == nil {
+		continue
+	}
+	for _, line := range strings.Split(*c.Stat, "\n") {
+		name, _, ok := strings.Cut(line, " | ")
+		if !ok {
+			continue
+		}
+		name = strings.TrimSpace(name)
+		count[name]++
+		if authors[name] == nil {
+			authors[name] = map[string]int{}
+		}
+		authors[name][*c.Author]++
+	}
+}
+top := func(m map[string]int, n int) []string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	if len(keys) > n {
+		keys = keys[:n]
+	}
+	return keys
+}
+files := top(count, 5)
+for _, f := range files {
+	fmt.Println(f)
+}
+fmt.Println(top(authors[files[0]], 1)[0])`, d.Repo)
+		},
+	},
 }
 
 func findWorkload(id string) *workload {
