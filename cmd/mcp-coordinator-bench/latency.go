@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"sort"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcp-coordinator/mcp-coordinator/codegen"
 )
 
 // latencyRow is one measured operation: n samples, as seen by the client.
@@ -14,7 +18,8 @@ type latencyRow struct {
 	What     string
 	Engine   string // the sandbox engine, or "-" for a direct call
 	P50, P99 time.Duration
-	Ratio    float64 // p50 against the direct call's p50; 0 for the direct row
+	Ratio    float64 // p50 against the p50 of the direct row doing the same calls, or 0
+	Direct   bool    // a row of direct calls, the base of others
 }
 
 // latency measures, side by side in one run: get-sum calls made directly against the same calls
@@ -111,13 +116,67 @@ fmt.Println("done")`)},
 			}
 			samples[i] = time.Since(start)
 		}
-		row := latencyRow{What: r.what, Engine: r.engine, P50: percentile(samples, 50), P99: percentile(samples, 99)}
+		row := latencyRow{What: r.what, Engine: r.engine, P50: percentile(samples, 50), P99: percentile(samples, 99), Direct: r.engine == "-"}
 		if r.vs >= 0 && out[r.vs].P50 > 0 {
 			row.Ratio = float64(row.P50) / float64(out[r.vs].P50)
 		}
 		out = append(out, row)
 	}
+	rows2, err := b.startup(ctx, max(1, n/5))
+	if err != nil {
+		return out, err
+	}
+	out = append(out, rows2...)
+	samples := make([]time.Duration, n)
+	for i := range samples {
+		start := time.Now()
+		if _, err := codegen.Generate("all", "", b.listed); err != nil {
+			return out, fmt.Errorf("codegen: %w", err)
+		}
+		samples[i] = time.Since(start)
+	}
+	out = append(out, latencyRow{What: fmt.Sprintf("codegen of the %d tools of the four servers, as one package", len(b.listed)), Engine: "-",
+		P50: percentile(samples, 50), P99: percentile(samples, 99)})
 	return out, nil
+}
+
+// startup starts k fresh coordinators, each with an empty workspace, and measures the time from
+// process start to the initialize answer and to the first successful execute_code that calls a
+// server (its stubs generated on the way).
+func (b *bench) startup(ctx context.Context, k int) ([]latencyRow, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	client := mcp.NewClient(&mcp.Implementation{Name: "mcp-coordinator-bench"}, nil)
+	inits, firsts := make([]time.Duration, k), make([]time.Duration, k)
+	for i := range k {
+		ws, err := os.MkdirTemp(b.tmp, "startup-")
+		if err != nil {
+			return nil, err
+		}
+		cmd := exec.Command(exe, serveArg, "--config", b.config, "--workspace", ws)
+		start := time.Now()
+		cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd, TerminateDuration: 5 * time.Second}, nil)
+		if err != nil {
+			return nil, fmt.Errorf("start a coordinator: %w", err)
+		}
+		inits[i] = time.Since(start)
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "execute_code", Arguments: map[string]any{
+			"code": "r, err := everything.GetSum(everything.GetSumArgs{A: 1, B: 2})\nif err != nil {\n\tpanic(err)\n}\nfmt.Println(r.Text())"}})
+		firsts[i] = time.Since(start)
+		cs.Close()
+		if err == nil && res.IsError {
+			err = fmt.Errorf("%s", contentText(res))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("first execute_code: %w", err)
+		}
+	}
+	return []latencyRow{
+		{What: "process start to the initialize answer", Engine: "process", P50: percentile(inits, 50), P99: percentile(inits, 99)},
+		{What: "process start to the first execute_code (four servers to start, stubs to generate)", Engine: "process", P50: percentile(firsts, 50), P99: percentile(firsts, 99)},
+	}, nil
 }
 
 // percentile is the nearest-rank percentile p of samples.

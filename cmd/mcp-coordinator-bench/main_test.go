@@ -36,6 +36,7 @@ func TestSmoke(t *testing.T) {
 		"| W0 | direct |", "| W0 | coordinator |", "| W1 | direct |", "| W1 | coordinator |",
 		"| one call (get-sum), direct | - |", "| the same call through a snippet | process |", "| a trivial snippet (no calls) | process |",
 		"| 100 sequential calls in one snippet | process |", "| 40 calls fanned out in goroutines in one snippet | process |",
+		"| process start to the initialize answer | process |", "| codegen of the ",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no %q in the tables:\n%s", want, got)

@@ -66,7 +66,10 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "\n### Latency (%d samples each, client side)\n\n", r.Repeats)
 	b.WriteString("| measurement | engine | p50 | p99 | p50 against the same calls direct |\n|---|---|--:|--:|--:|\n")
 	for _, l := range r.Latency {
-		ratio := "1x"
+		ratio := "-"
+		if l.Direct {
+			ratio = "1x"
+		}
 		if l.Ratio > 0 {
 			ratio = fmt.Sprintf("%.2fx", l.Ratio)
 		}

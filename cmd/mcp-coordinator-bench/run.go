@@ -227,6 +227,9 @@ type bench struct {
 	// defs are the definition costs in tokens: each server's tools/list, and the coordinator's
 	// tools/list with its instructions ("coordinator").
 	defs map[string]int
+	// listed holds each server's tools, for the codegen row; config is the coordinator's config.
+	listed []*mcp.Tool
+	config string
 }
 
 func setup(ctx context.Context, bins map[string]string, progress func(string, ...any)) (_ *bench, err error) {
@@ -272,6 +275,7 @@ func setup(ctx context.Context, bins map[string]string, progress func(string, ..
 			return nil, fmt.Errorf("%s tools/list: %w", name, err)
 		}
 		b.defs[name] = tokens(tools)
+		b.listed = append(b.listed, tools.Tools...)
 	}
 
 	progress("starting the coordinator")
@@ -287,6 +291,7 @@ func setup(ctx context.Context, bins map[string]string, progress func(string, ..
 		servers[name] = sc
 	}
 	config := filepath.Join(tmp, "mcp.json")
+	b.config = config
 	data, _ := json.Marshal(map[string]any{"mcpServers": servers})
 	if err := os.WriteFile(config, data, 0o644); err != nil {
 		return nil, err
