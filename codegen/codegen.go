@@ -304,7 +304,9 @@ func canonicalize(tools []*mcp.Tool) ([]canonTool, error) {
 			return nil, fmt.Errorf("codegen: tool %q: %w", t.Name, err)
 		}
 		m, _ := v.(map[string]any)
-		capTool(m)
+		if len(b) > MaxDescriptionBytes { // smaller, no part of it can be over a limit
+			capTool(m)
+		}
 		name, _ := m["name"].(string)
 		raw, err := json.Marshal(m) // sorted keys: a stable tie-breaker for duplicate names
 		if err != nil {

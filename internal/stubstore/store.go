@@ -247,22 +247,27 @@ func (r WriteResult) String() string {
 // the workspace holds (generated from its tools.json). It returns nil when there is none.
 func (w *Store) Get(server string) *codegen.Package {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if pkg := w.pkgs[server]; pkg != nil {
+	pkg, e, ok := w.pkgs[server], ManifestEntry{}, false
+	if pkg == nil {
+		e, ok = w.manifest[server]
+	}
+	w.mu.Unlock()
+	if pkg != nil || !ok {
 		return pkg
 	}
-	e, ok := w.manifest[server]
-	if !ok {
-		return nil
-	}
+	// Read and generate without holding w.mu: runs read packages meanwhile.
 	data, err := os.ReadFile(filepath.Join(w.toolsDir(), e.Package, "tools.json"))
 	var tools []*mcp.Tool
 	if err != nil || json.Unmarshal(data, &tools) != nil {
 		return nil
 	}
-	pkg, err := generate(server, e.Package, tools)
-	if err != nil {
+	if pkg, err = generate(server, e.Package, tools); err != nil {
 		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if held := w.pkgs[server]; held != nil { // a Put or another Get came first
+		return held
 	}
 	w.pkgs[server] = pkg
 	return pkg
