@@ -24,6 +24,14 @@ type dataset struct {
 	Repo        string   // W4: the git repository
 	TopFiles    []string // W4: the five files changed most in the last 100 commits
 	TopAuthor   string   // W4: who changed the first of them most
+	DBPath      string   // W5: the SQLite database of customers and orders
+	ShopSQL     []string // W5: the statements that fill it
+	Revenue     []string // W5: "Team: paid revenue" per team, sorted
+}
+
+// report is the file that a side's W5 writes its answer to.
+func (d *dataset) report(side string) string {
+	return filepath.Join(d.Dir, "revenue-"+side+".md")
 }
 
 var (
@@ -42,7 +50,8 @@ var (
 // every run and every machine.
 func writeDataset(dir string) (*dataset, error) {
 	r := rand.New(rand.NewPCG(9, 2026))
-	d := &dataset{Dir: dir, LogPath: filepath.Join(dir, "app.log"), Notes: filepath.Join(dir, "notes"), CSVPath: filepath.Join(dir, "people.csv")}
+	d := &dataset{Dir: dir, LogPath: filepath.Join(dir, "app.log"), Notes: filepath.Join(dir, "notes"), CSVPath: filepath.Join(dir, "people.csv"),
+		DBPath: filepath.Join(dir, "shop.db")}
 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -93,6 +102,7 @@ func writeDataset(dir string) (*dataset, error) {
 	csv.WriteString("name,team,manager,skills,city\n")
 	lead := map[string]string{}
 	used := map[string]bool{}
+	var people [][2]string
 	d.Team = "Search"
 	for i := 0; i < 40; i++ {
 		var name string
@@ -100,6 +110,7 @@ func writeDataset(dir string) (*dataset, error) {
 			name = first[r.IntN(len(first))] + " " + last[r.IntN(len(last))]
 		}
 		used[name] = true
+		people = append(people, [2]string{name, teams[i%len(teams)]})
 		team := teams[i%len(teams)]
 		manager := lead[team]
 		if manager == "" {
@@ -118,5 +129,6 @@ func writeDataset(dir string) (*dataset, error) {
 	if err := os.WriteFile(d.CSVPath, []byte(csv.String()), 0o644); err != nil {
 		return nil, err
 	}
+	writeShop(d, people)
 	return d, nil
 }

@@ -2,7 +2,8 @@
 // MCP servers, with a client that drives it the way a model would.
 //
 // It writes a deterministic data set into a temporary directory, starts the pinned npm servers
-// from testdata/npm (server-everything, server-filesystem, server-memory) and the coordinator
+// from testdata/npm (server-everything, server-filesystem, server-memory, git-mcp-server,
+// mcp-sqlite) and the coordinator
 // (this binary re-executed as "mcp-coordinator serve"), then runs each workload twice: once with
 // direct tool calls, once through the coordinator (search_tools, get_tool, execute_code). Every
 // call is really made; both transcripts are counted in o200k tokens, and each side's answer is
@@ -19,7 +20,7 @@
 //
 // # Transcripts
 //
-// Direct: the tool definitions of the servers the workload uses (their tools/list JSON), each
+// Direct: the tool definitions of every configured server (their tools/list JSON), each
 // call's arguments (what the model writes) and each result's content as JSON (what the model
 // reads). Coordinator: its tools/list and instructions, the discovery calls (search_tools, then
 // get_tool for each tool the snippet uses) with their answers, the snippet, and what execute_code

@@ -36,7 +36,7 @@ func TestSmoke(t *testing.T) {
 		"| W0 | direct |", "| W0 | coordinator |", "| W1 | direct |", "| W1 | coordinator |",
 		"| one call (get-sum), direct | - |", "| the same call through a snippet | process |", "| a trivial snippet (no calls) | process |",
 		"| 100 sequential calls in one snippet | process |", "| 40 calls fanned out in goroutines in one snippet | process |",
-		"| process start to the initialize answer | process |", "| codegen of the ",
+		"| process start to the initialize answer | process |", "| codegen of a 100-tool server ",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no %q in the tables:\n%s", want, got)
@@ -76,6 +76,12 @@ func TestDataset(t *testing.T) {
 	}
 	if n := strings.Count(string(csv), "\n"); n != 41 {
 		t.Errorf("csv: %d lines, want 41", n)
+	}
+	if strings.Join(a.ShopSQL, ";") != strings.Join(b.ShopSQL, ";") || len(a.ShopSQL) != 4 {
+		t.Errorf("the shop's SQL differs between two runs, or is not 4 statements")
+	}
+	if len(a.Revenue) != 5 || !strings.HasPrefix(a.Revenue[0], "Data: ") {
+		t.Errorf("revenue %q, want one line per team, Data first", a.Revenue)
 	}
 	if len(notes) != 60 || len(a.ErrorLines) != 7 || len(a.UrgentTitle) != 6 || len(a.TeamMembers) != 8 {
 		t.Errorf("notes %d, ERROR lines %d, urgent %d, team members %d; want 60, 7, 6, 8",

@@ -61,7 +61,7 @@ Measures tokens and latency of direct tool calls against the same work done thro
 mcp-coordinator, on real MCP servers. Markdown tables go to stdout, progress to stderr.
 
   --out DIR         where BENCHMARKS.md and benchmarks.svg are written (default: the repository root)
-  --workloads LIST  workloads to run (default: all: ` + "W0,W1,W2,W3,W4" + `)
+  --workloads LIST  workloads to run (default: all: ` + "W0,W1,W2,W3,W4,W5" + `)
   --repeats N       latency samples per row (default 20)
   --smoke           W0 and W1, 5 latency samples, no files written (what CI runs)
 `
@@ -72,6 +72,7 @@ var nodeServers = map[string]string{
 	"filesystem": "mcp-server-filesystem",
 	"memory":     "mcp-server-memory",
 	"git":        "git-mcp-server",
+	"sqlite":     "mcp-sqlite-server",
 }
 
 // run is main without the process: 0 when every answer was right, 1 on a failure or a wrong
@@ -260,6 +261,7 @@ func setup(ctx context.Context, bins map[string]string, progress func(string, ..
 		m["memory"].Env = append(os.Environ(), "MEMORY_FILE_PATH="+filepath.Join(tmp, side+"-memory.jsonl"))
 		m["git"] = exec.Command(bins["git"])
 		m["git"].Env = append(os.Environ(), "GIT_BASE_DIR="+b.data.Repo)
+		m["sqlite"] = exec.Command(bins["sqlite"], b.data.DBPath)
 		return m
 	}
 	progress("starting the direct servers")
@@ -276,6 +278,14 @@ func setup(ctx context.Context, bins map[string]string, progress func(string, ..
 		}
 		b.defs[name] = tokens(tools)
 		b.listed = append(b.listed, tools.Tools...)
+	}
+
+	progress("filling the SQLite database")
+	for _, stmt := range b.data.ShopSQL {
+		res, err := b.direct["sqlite"].CallTool(ctx, &mcp.CallToolParams{Name: "query", Arguments: map[string]any{"sql": stmt}})
+		if err != nil || res.IsError {
+			return nil, fmt.Errorf("sqlite: %.60s...: %v %s", stmt, err, contentText(res))
+		}
 	}
 
 	progress("starting the coordinator")

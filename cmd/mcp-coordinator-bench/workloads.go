@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -24,7 +25,12 @@ type workload struct {
 	Snippet   func(d *dataset) string
 	// Answer reads the answer from what the snippet printed; nil means its lines.
 	Answer func(out string) []string
+	// Written: the answer is the file that each side wrote (d.report), not what it said.
+	Written bool
 }
+
+// shopSQL is W5's query: the server aggregates, per account manager.
+const shopSQL = `SELECT c.account_manager AS manager, SUM(o.amount_cents) AS paid_cents FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.status = 'paid' GROUP BY c.account_manager`
 
 var workloads = []workload{
 	{
@@ -278,6 +284,114 @@ for _, f := range files {
 fmt.Println(top(authors[files[0]], 1)[0])`, d.Repo)
 		},
 	},
+	{
+		ID: "W5", Title: "paid revenue per team from SQLite plus the CSV, written to a report file (sqlite, filesystem)",
+		Expected: func(d *dataset) []string { return d.Revenue },
+		Written:  true,
+		Direct: func(ctx context.Context, s *directSide, d *dataset) ([]string, error) {
+			out, err := s.call(ctx, "sqlite", "query", map[string]any{"sql": shopSQL})
+			if err != nil {
+				return nil, err
+			}
+			var paid []struct {
+				Manager string `json:"manager"`
+				Cents   int64  `json:"paid_cents"`
+			}
+			if err := json.Unmarshal([]byte(out), &paid); err != nil {
+				return nil, fmt.Errorf("query answer: %w", err)
+			}
+			out, err = s.call(ctx, "filesystem", "read_text_file", map[string]any{"path": d.CSVPath})
+			if err != nil {
+				return nil, err
+			}
+			team := map[string]string{}
+			for _, row := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+				f := strings.Split(row, ",")
+				team[f[0]] = f[1]
+			}
+			cents := map[string]int64{}
+			for _, p := range paid {
+				cents[team[p.Manager]] += p.Cents
+			}
+			_, err = s.call(ctx, "filesystem", "write_file", map[string]any{"path": d.report("direct"), "content": revenueReport(cents)})
+			return nil, err
+		},
+		Search: "sql query database write file",
+		Tools:  [][2]string{{"sqlite", "query"}, {"filesystem", "read_text_file"}, {"filesystem", "write_file"}},
+		Snippet: func(d *dataset) string {
+			return fmt.Sprintf(`res, err := sqlite.Query(sqlite.QueryArgs{Sql: %q})
+if err != nil {
+	panic(err)
+}
+var paid []struct {
+	Manager string `+"`json:\"manager\"`"+`
+	Cents   int64  `+"`json:\"paid_cents\"`"+`
+}
+if err := json.Unmarshal([]byte(res.Text()), &paid); err != nil {
+	panic(err)
+}
+f, err := filesystem.ReadTextFile(filesystem.ReadTextFileArgs{Path: %q})
+if err != nil {
+	panic(err)
+}
+rows, err := csv.NewReader(strings.NewReader(f.Content)).ReadAll()
+if err != nil {
+	panic(err)
+}
+team := map[string]string{}
+for _, r := range rows[1:] {
+	team[r[0]] = r[1]
+}
+cents := map[string]int64{}
+for _, p := range paid {
+	cents[team[p.Manager]] += p.Cents
+}
+var teams []string
+for t := range cents {
+	teams = append(teams, t)
+}
+sort.Strings(teams)
+var b strings.Builder
+b.WriteString("# Paid revenue per team\n\n")
+for _, t := range teams {
+	fmt.Fprintf(&b, "%%s: %%d.%%02d\n", t, cents[t]/100, cents[t]%%100)
+}
+if _, err := filesystem.WriteFile(filesystem.WriteFileArgs{Path: %q, Content: b.String()}); err != nil {
+	panic(err)
+}
+fmt.Print(b.String())`, shopSQL, d.CSVPath, d.report("coordinator"))
+		},
+	},
+}
+
+// revenueReport is W5's report, as both sides write it.
+func revenueReport(cents map[string]int64) string {
+	var teams []string
+	for t := range cents {
+		teams = append(teams, t)
+	}
+	sort.Strings(teams)
+	var b strings.Builder
+	b.WriteString("# Paid revenue per team\n\n")
+	for _, t := range teams {
+		fmt.Fprintf(&b, "%s: %d.%02d\n", t, cents[t]/100, cents[t]%100)
+	}
+	return b.String()
+}
+
+// reportLines reads a written W5 report back: its lines after the heading.
+func reportLines(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("the report: %w", err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			lines = append(lines, l)
+		}
+	}
+	return lines, nil
 }
 
 func findWorkload(id string) *workload {
@@ -401,6 +515,11 @@ func (b *bench) runWorkload(ctx context.Context, w workload) (*workloadResult, e
 	}
 	r.Direct.Wall = time.Since(start)
 	r.Direct.Turns++ // the final answer
+	if w.Written {
+		if ans, err = reportLines(b.data.report("direct")); err != nil {
+			return nil, fmt.Errorf("direct: %w", err)
+		}
+	}
 	r.Direct.Answer, r.Direct.OK = ans, same(ans, r.Expected)
 
 	// Through the coordinator.
@@ -438,9 +557,14 @@ func (b *bench) runWorkload(ctx context.Context, w workload) (*workloadResult, e
 	} else {
 		printed = ""
 	}
-	if w.Answer != nil {
+	switch {
+	case w.Written:
+		if c.Answer, err = reportLines(b.data.report("coordinator")); err != nil {
+			return nil, fmt.Errorf("coordinator: %w", err)
+		}
+	case w.Answer != nil:
 		c.Answer = w.Answer(printed)
-	} else {
+	default:
 		c.Answer = strings.Split(strings.TrimSpace(printed), "\n")
 	}
 	c.OK = same(c.Answer, r.Expected)
