@@ -198,7 +198,7 @@ fmt.Println(len(p.Products), "tools products;", len(o.Orders) > 100)`
 	if isErr || !strings.HasPrefix(out, "80 tools products; true\n") {
 		t.Fatalf("execute_code: isError=%v\n%s", isErr, out)
 	}
-	if !strings.Contains(out, "2 tool calls (inventory 1, orders 1)") || !strings.Contains(out, "tokens returned to you") {
+	if !strings.Contains(out, "[calls: inventory 1, orders 1 · ") || !strings.Contains(out, " tokens kept out · ") {
 		t.Errorf("footer missing or wrong:\n%s", out)
 	}
 

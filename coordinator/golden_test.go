@@ -238,12 +238,11 @@ func TestNormalize(t *testing.T) {
 		{"generated time", `orders: ready, 1 tool, import "mcp_tools/orders", generated 2026-05-04T10:11:12Z`,
 			`orders: ready, 1 tool, import "mcp_tools/orders", generated <time>`},
 		{"time with offset and fraction", "since 2026-05-04T10:11:12.123+02:00", "since <time>"},
-		{"footer duration", "[no tool calls · 3 tokens returned to you · 14ms]", "[no tool calls · 3 tokens returned to you · <duration>]"},
-		{"footer seconds", "[1 tool call (orders 1) · tools returned 2.0 KB, 9 tokens, kept in the sandbox · 1 tokens returned to you · 1.203s]",
-			"[1 tool call (orders 1) · tools returned 2.0 KB, 9 tokens, kept in the sandbox · 1 tokens returned to you · <duration>]"},
-		{"footer zero", "[no tool calls · 0 tokens returned to you · 0s]", "[no tool calls · 0 tokens returned to you · <duration>]"},
+		{"footer duration", "[no calls · 14ms]", "[no calls · <duration>]"},
+		{"footer seconds", "[calls: orders 1 · 9 tokens kept out · 1.2s]", "[calls: orders 1 · 9 tokens kept out · <duration>]"},
+		{"footer zero", "[no calls · 0s]", "[no calls · <duration>]"},
 		{"dir", "no servers configured in /tmp/TestX123/001/mcp.json", "no servers configured in <dir>/mcp.json"},
-		{"printed durations stay", "took 14ms\n[no tool calls · 3 tokens returned to you · 2ms]", "took 14ms\n[no tool calls · 3 tokens returned to you · <duration>]"},
+		{"printed durations stay", "took 14ms\n[no calls · 2ms]", "took 14ms\n[no calls · <duration>]"},
 		{"counts stay", "runs: 5 (2 failed; compile 1; runtime 1), tool calls: 4", "runs: 5 (2 failed; compile 1; runtime 1), tool calls: 4"},
 	}
 	for _, tt := range tests {

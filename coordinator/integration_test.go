@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/testenv"
@@ -132,6 +136,83 @@ default:
 				t.Errorf("usage %+v, want %d calls and tool tokens above returned tokens", u, tt.calls)
 			}
 			t.Logf("%s", out.Footer())
+		})
+	}
+}
+
+// TestFooterCountsWhatAClientShows compares the tokens a run says it kept out of context with
+// what a direct client puts into the model's context for the same calls: the text of the
+// content. read_text_file also sends structuredContent (the same text again); get-sum sends none.
+func TestFooterCountsWhatAClientShows(t *testing.T) {
+	fsBin := testenv.NodeBin(t, "mcp-server-filesystem")
+	evBin := testenv.NodeBin(t, "mcp-server-everything")
+	dir := t.TempDir()
+	var log strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&log, "2026-11-22T00:%02d:%02d INFO request %d handled \"ok\"\n", i/60%60, i%60, i)
+	}
+	file := filepath.Join(dir, "app.log")
+	os.WriteFile(file, []byte(log.String()), 0o644)
+	servers := map[string]*exec.Cmd{"filesystem": exec.Command(fsBin, dir), "everything": exec.Command(evBin)}
+	cfg := map[string]any{}
+	for name, cmd := range servers {
+		cfg[name] = map[string]any{"command": cmd.Path, "args": cmd.Args[1:]}
+	}
+	data, _ := json.Marshal(map[string]any{"mcpServers": cfg})
+	config := filepath.Join(dir, "mcp.json")
+	os.WriteFile(config, data, 0o644)
+	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws"), ConfigPoll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+
+	tests := []struct {
+		server, tool string
+		args         map[string]any
+		code         string
+		structured   bool
+	}{
+		{"filesystem", "read_text_file", map[string]any{"path": file},
+			fmt.Sprintf(`_, err := filesystem.ReadTextFile(filesystem.ReadTextFileArgs{Path: %q})`, file), true},
+		{"everything", "get-sum", map[string]any{"a": 17, "b": 25},
+			`_, err := everything.GetSum(everything.GetSumArgs{A: 17, B: 25})`, false},
+	}
+	ctx := context.Background()
+	for _, tt := range tests {
+		t.Run(tt.tool, func(t *testing.T) {
+			client := mcp.NewClient(&mcp.Implementation{Name: "direct"}, nil)
+			cmd := servers[tt.server]
+			cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: exec.Command(cmd.Path, cmd.Args[1:]...), TerminateDuration: 200 * time.Millisecond}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cs.Close()
+			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tt.tool, Arguments: tt.args})
+			if err != nil || res.IsError {
+				t.Fatalf("direct call: %v %+v", err, res)
+			}
+			if (res.StructuredContent != nil) != tt.structured {
+				t.Fatalf("structuredContent %v, the test expects it: %v", res.StructuredContent != nil, tt.structured)
+			}
+			var text []string
+			for _, b := range res.Content {
+				text = append(text, b.(*mcp.TextContent).Text)
+			}
+			direct := ledger.CountTokens(strings.Join(text, "\n"))
+
+			out, err := c.Run(ctx, "test", tt.code+"\nif err != nil {\n\tpanic(err)\n}", 0)
+			if err != nil || out.Err != nil {
+				t.Fatalf("run: %v %v\n%s", err, out.Err, out.Output)
+			}
+			var kept int
+			if _, err := fmt.Sscanf(out.Footer()[strings.Index(out.Footer(), " · ")+len(" · "):], "%d tokens kept out", &kept); err != nil {
+				t.Fatalf("footer %q: %v", out.Footer(), err)
+			}
+			if diff := float64(kept-direct) / float64(direct); diff > 0.02 || diff < -0.02 {
+				t.Errorf("footer says %d tokens kept out; a direct client shows %d (%.1f%% off, more than 2%%)", kept, direct, 100*diff)
+			}
+			t.Logf("%s (direct client: %d tokens)", out.Footer(), direct)
 		})
 	}
 }

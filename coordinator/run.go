@@ -34,20 +34,25 @@ type RunOutcome struct {
 	Usage ledger.Entry
 }
 
-// Footer is the one line appended to execute_code's answer.
+// Footer is the one line appended to execute_code's answer: the calls per server (so the model
+// can confirm that a loop ran), the tokens of tool results kept out of its context (counted as a
+// direct client would have shown them), and the time.
 func (o *RunOutcome) Footer() string {
 	u := o.Usage
+	took := time.Duration(u.DurationMS * float64(time.Millisecond))
+	if took < time.Second {
+		took = took.Round(time.Millisecond)
+	} else {
+		took = took.Round(100 * time.Millisecond)
+	}
+	if u.Calls == 0 {
+		return fmt.Sprintf("[no calls · %s]", took)
+	}
 	var per []string
 	for _, n := range slices.Sorted(maps.Keys(u.PerServer)) {
 		per = append(per, fmt.Sprintf("%s %d", n, u.PerServer[n].Calls))
 	}
-	took := time.Duration(u.DurationMS * float64(time.Millisecond)).Round(time.Millisecond)
-	if u.Calls == 0 {
-		return fmt.Sprintf("[no tool calls · %d tokens returned to you · %s]", u.ReturnedTokens, took)
-	}
-	calls := plural(u.Calls, "tool call") + " (" + strings.Join(per, ", ") + ")"
-	return fmt.Sprintf("[%s · tools returned %s, %d tokens, kept in the sandbox · %d tokens returned to you · %s]",
-		calls, ledger.HumanBytes(u.ToolBytes), u.ToolTokens, u.ReturnedTokens, took)
+	return fmt.Sprintf("[calls: %s · %d tokens kept out · %s]", strings.Join(per, ", "), u.ToolTokens, took)
 }
 
 // Run runs a snippet against the workspace's stubs and the Pool, records it in the ledger under
@@ -77,7 +82,7 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 		return nil, err
 	}
 	out := &RunOutcome{Err: err}
-	u := ledger.Entry{Time: start.UTC(), Tool: tool, OK: err == nil, PerServer: map[string]ledger.ServerUsage{}}
+	u := ledger.Entry{Time: start.UTC(), Tool: tool, OK: err == nil, PerServer: map[string]ledger.ServerUsage{}, Counted: ledger.CountedContext}
 	if res != nil {
 		text := res.Stdout
 		if res.Stderr != "" {
@@ -101,6 +106,12 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 			u.ToolTokens += perTokens[name]
 		}
 		u.Calls, u.ToolBytes = res.Calls, res.ToolBytes
+	}
+	if se != nil && se.Kind == sandbox.KindOutput {
+		// Say what the model gets: not the engine's limit, but this cap.
+		e := *se
+		e.Hint = fmt.Sprintf("you get its first %d characters, cut as marked; print less: filter or summarise inside the snippet", c.opts.OutputChars)
+		err = &e
 	}
 	if err != nil {
 		out.ErrText, _ = textcap.Cut(err.Error(), maxErrorChars)

@@ -116,7 +116,8 @@ with an account manager from the CSV) and 1,500 orders.
 
 - **Direct**: the tool definitions (tools/list JSON) of every configured server (a client puts
   them all into every conversation), each call's arguments (what the model writes) and each
-  result's content as JSON (what the model reads).
+  result as a client shows it to the model: its text, structuredContent only when there is no
+  text (the rule of the coordinator's footer too).
   Turns: one per call, plus the final answer.
 - **Coordinator**: its tools/list and instructions, one search_tools call and one get_tool call
   per tool the snippet uses (arguments and answers), the snippet, and what execute_code returned.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 )
 
 // workload is one task done both ways. Direct plays the model that calls tools one by one and
@@ -475,7 +477,11 @@ func (s *directSide) call(ctx context.Context, server, tool string, args any) (s
 	if err != nil {
 		return "", fmt.Errorf("%s %s: %w", server, tool, err)
 	}
-	s.res.Output += tokens(res.Content)
+	raw, err := json.Marshal(res)
+	if err != nil {
+		return "", err
+	}
+	s.res.Output += tokens(ledger.ContextText(raw)) // what a client shows the model
 	if res.IsError {
 		return "", fmt.Errorf("%s %s: %s", server, tool, contentText(res))
 	}
@@ -493,10 +499,15 @@ func (b *bench) coordCall(ctx context.Context, tool string, args map[string]any)
 	if res.IsError {
 		return "", 0, 0, fmt.Errorf("%s: %s", tool, text)
 	}
-	return text, tokens(args), tokens(res.Content), nil
+	raw, err := json.Marshal(res)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	return text, tokens(args), tokens(ledger.ContextText(raw)), nil
 }
 
-var footerRE = regexp.MustCompile(`\[(\d+) tool calls? `)
+// footerRE finds the per-server call counts in execute_code's footer: "[calls: a 1, b 60 · ...".
+var footerRE = regexp.MustCompile(`\[calls: ([^·\]]+) ·`)
 
 func (b *bench) runWorkload(ctx context.Context, w workload) (*workloadResult, error) {
 	r := &workloadResult{ID: w.ID, Title: w.Title, Expected: w.Expected(b.data)}
@@ -552,7 +563,11 @@ func (b *bench) runWorkload(ctx context.Context, w workload) (*workloadResult, e
 	if i := strings.LastIndex(strings.TrimRight(text, "\n"), "\n"); i >= 0 {
 		printed = text[:i]
 		if m := footerRE.FindStringSubmatch(text[i:]); m != nil {
-			fmt.Sscan(m[1], &c.ToolCalls)
+			for _, per := range strings.Split(m[1], ", ") {
+				var n int
+				fmt.Sscan(per[strings.LastIndex(per, " ")+1:], &n)
+				c.ToolCalls += n
+			}
 		}
 	} else {
 		printed = ""

@@ -102,7 +102,7 @@ func main() {
 }
 `), 0o644)
 	code, out, errOut = runCmd(t, "", "run", "--config", config, "--workspace", ws, snippet)
-	if code != 0 || out != "400\n" || !strings.Contains(errOut, "1 tool call (inventory 1)") {
+	if code != 0 || out != "400\n" || !strings.Contains(errOut, "[calls: inventory 1 · ") {
 		t.Errorf("run: exit %d\nstdout: %q\nstderr: %s", code, out, errOut)
 	}
 	code, out, errOut = runCmd(t, "var x int = \"s\"", "run", "--config", config, "--workspace", ws, "-")

@@ -116,7 +116,7 @@ func TestInspectorEndToEnd(t *testing.T) {
 	if len(res.Content) > 0 {
 		text = res.Content[0].(*mcp.TextContent).Text
 	}
-	if res.IsError || !strings.HasPrefix(text, "engineers: 2\n") || !strings.Contains(text, "3 tool calls (filesystem 1, memory 2)") {
+	if res.IsError || !strings.HasPrefix(text, "engineers: 2\n") || !strings.Contains(text, "[calls: filesystem 1, memory 2 · ") {
 		t.Errorf("execute_code: isError=%v\n%s", res.IsError, text)
 	}
 }

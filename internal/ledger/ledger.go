@@ -30,7 +30,14 @@ type Entry struct {
 	ReturnedBytes  int                    `json:"returned_bytes"`
 	ReturnedTokens int                    `json:"returned_tokens"`
 	DurationMS     float64                `json:"duration_ms"`
+	// Counted says how the tool tokens were counted: CountedContext. Lines written before it
+	// existed have none: they counted the raw result JSON, which runs 1.7 to 2 times higher.
+	Counted string `json:"counted,omitempty"`
 }
+
+// CountedContext marks tool tokens counted as a direct client would show the results to the
+// model (see [ContextText]).
+const CountedContext = "context"
 
 // ServerUsage is one server's share of a run.
 type ServerUsage struct {
@@ -99,6 +106,9 @@ type Stats struct {
 	ToolBytes      int64
 	PerServer      map[string]ServerUsage
 	BadLines       int
+	// RawCounted is how many runs counted their tool tokens by the earlier rule (the raw result
+	// JSON, about 1.7 to 2 times the context text); they are summed as they were recorded.
+	RawCounted     int
 	First, Last    time.Time
 	FailuresByKind map[string]int
 }
@@ -145,6 +155,9 @@ func readStats(r io.Reader, s *Stats) error {
 			continue
 		}
 		s.Runs++
+		if e.Counted == "" && e.Calls > 0 {
+			s.RawCounted++
+		}
 		if !e.OK {
 			s.Failures++
 			s.FailuresByKind[e.Error]++
@@ -192,6 +205,9 @@ func (s Stats) String() string {
 	}
 	if s.BadLines > 0 {
 		fmt.Fprintf(&b, "(%d unreadable ledger lines skipped)\n", s.BadLines)
+	}
+	if s.RawCounted > 0 {
+		fmt.Fprintf(&b, "(%d earlier runs counted raw result JSON, about 1.7 to 2 times what a client shows)\n", s.RawCounted)
 	}
 	fmt.Fprintf(&b, "since %s", s.First.Format(time.RFC3339))
 	return b.String()

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestLedgerConcurrentAppendAndStats(t *testing.T) {
@@ -97,5 +98,37 @@ func TestCounter(t *testing.T) {
 	one := CountTokens(strings.Repeat("hello world ", 10))
 	if one == 0 || per["a"] != 10*one || per["b"] != 10*one {
 		t.Errorf("per server %v, want %d each", per, 10*one)
+	}
+}
+
+func TestContextText(t *testing.T) {
+	tests := []struct{ name, result, want string }{
+		{"text and structuredContent: the text once", `{"content":[{"type":"text","text":"a \"b\"\nc"}],"structuredContent":{"content":"a \"b\"\nc"}}`, "a \"b\"\nc"},
+		{"two text blocks", `{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}`, "a\nb"},
+		{"an image block as it is", `{"content":[{"type":"image","data":"AAAA","mimeType":"image/png"}]}`, `{"type":"image","data":"AAAA","mimeType":"image/png"}`},
+		{"structuredContent only", `{"content":[],"structuredContent":{"n":1}}`, `{"n":1}`},
+		{"nothing", `{"content":[]}`, ""},
+		{"not a result", `[1,2]`, `[1,2]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ContextText([]byte(tt.result)); got != tt.want {
+				t.Errorf("ContextText = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// Lines written before the context rule are summed as they were and counted apart.
+func TestStatsRawCounted(t *testing.T) {
+	l := New(filepath.Join(t.TempDir(), "usage.jsonl"))
+	l.Append(Entry{Time: time.Now(), Tool: "execute_code", OK: true, Calls: 1, ToolTokens: 200})
+	l.Append(Entry{Time: time.Now(), Tool: "execute_code", OK: true, Calls: 1, ToolTokens: 100, Counted: CountedContext})
+	s, err := l.ReadStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.RawCounted != 1 || s.ToolTokens != 300 || !strings.Contains(s.String(), "1 earlier runs counted raw result JSON") {
+		t.Errorf("stats %+v\n%s", s, s)
 	}
 }

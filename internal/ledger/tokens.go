@@ -1,6 +1,9 @@
 package ledger
 
 import (
+	"bytes"
+	"encoding/json"
+	"strings"
 	"sync"
 
 	"github.com/tiktoken-go/tokenizer"
@@ -33,10 +36,47 @@ func CountTokens(s string) int {
 	return n
 }
 
-// Counter counts the o200k tokens of tool results per server, off the call path: Add queues a
-// result and returns at once (unless a thousand wait), one goroutine counts, and Wait returns the
-// totals once every queued result is counted. Past countBudget bytes in all, results are
-// estimated at 4 bytes a token, so that a run's answer never waits long for the tokenizer.
+// ContextText is what a direct MCP client puts into the model's context for a tool result (a
+// CallToolResult as JSON): the text of its text blocks, each other block (image, audio,
+// resource) as its JSON, and structuredContent only when there is no content, since a client
+// shows one form of a result, not both. A result that is not a CallToolResult counts as it is.
+func ContextText(result []byte) string {
+	var r struct {
+		Content    []json.RawMessage `json:"content"`
+		Structured json.RawMessage   `json:"structuredContent"`
+	}
+	if json.Unmarshal(result, &r) != nil {
+		return string(result)
+	}
+	if len(r.Content) == 0 {
+		if s := bytes.TrimSpace(r.Structured); len(s) > 0 && !bytes.Equal(s, []byte("null")) {
+			return string(s)
+		}
+		return ""
+	}
+	var b strings.Builder
+	for i, c := range r.Content {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		var block struct {
+			Type string  `json:"type"`
+			Text *string `json:"text"`
+		}
+		if json.Unmarshal(c, &block) == nil && block.Type == "text" && block.Text != nil {
+			b.WriteString(*block.Text)
+		} else {
+			b.Write(c)
+		}
+	}
+	return b.String()
+}
+
+// Counter counts the o200k tokens of tool results per server, as a direct client would put them
+// into the model's context (see [ContextText]), off the call path: Add queues a result and
+// returns at once (unless a thousand wait), one goroutine counts, and Wait returns the totals
+// once every queued result is counted. Past countBudget bytes in all, results are estimated at
+// 4 bytes a token, so that a run's answer never waits long for the tokenizer.
 // Add may be called concurrently; it must not be called after Wait.
 type Counter struct {
 	queue chan counted
@@ -59,10 +99,11 @@ func NewCounter() *Counter {
 		defer close(c.done)
 		budget := countBudget
 		for r := range c.queue {
-			n := len(r.result) / 4
+			text := ContextText(r.result)
+			n := len(text) / 4
 			if budget > 0 {
-				n = CountTokens(string(r.result))
-				budget -= len(r.result)
+				n = CountTokens(text)
+				budget -= len(text)
 			}
 			c.per[r.server] += n
 		}

@@ -254,7 +254,7 @@ func (w outputWriter) Write(p []byte) (int, error) {
 		p = p[len(c):]
 	}
 	if over {
-		r.finish(report{Kind: sandbox.KindOutput, Msg: fmt.Sprintf("the snippet printed more than its output limit of %d bytes; the first %d bytes are kept", limit, limit)})
+		r.finish(report{Kind: sandbox.KindOutput, Msg: fmt.Sprintf("the snippet printed more than its output limit of %d bytes and was stopped there", limit)})
 	}
 	return n, nil
 }

@@ -96,7 +96,7 @@ func (s *session) run(ctx context.Context, start time.Time, prog *prepare.Progra
 		return s.stopped(ctx)
 	case s.overflow:
 		s.c.kill()
-		return &sandbox.Error{Kind: sandbox.KindOutput, Msg: fmt.Sprintf("the snippet printed more than its output limit of %d bytes; the first %d bytes are kept", s.lim.OutputBytes, s.lim.OutputBytes)}
+		return &sandbox.Error{Kind: sandbox.KindOutput, Msg: fmt.Sprintf("the snippet printed more than its output limit of %d bytes and was stopped there", s.lim.OutputBytes)}
 	case s.protoErr != nil:
 		s.c.kill()
 		return &sandbox.Error{Kind: sandbox.KindInternal, Msg: "runner protocol error: " + s.protoErr.Error(), Err: s.protoErr}

@@ -151,6 +151,7 @@ func isFunc(x ast.Expr) bool {
 
 var (
 	undefinedSelector = regexp.MustCompile(`undefined selector: ([\w/]+)\.(\w+)`)
+	undefinedField    = regexp.MustCompile(`undefined selector: (\w+)$`)
 	noSymbol          = regexp.MustCompile(`package (\w+) "([^"]+)" has no symbol (\w+)`)
 )
 
@@ -176,6 +177,10 @@ func (p *Program) Explain(e *sandbox.Error) {
 		if p != nil && p.stubs[m[1]] {
 			e.Hint = "package " + m[1] + " has no " + m[2] + ": list_tools or get_tool show its functions and types"
 		}
+	case undefinedField.MatchString(msg) && p != nil:
+		e.Hint = p.selectorHint(e.Line, undefinedField.FindStringSubmatch(msg)[1])
+	case pointerHint(msg) != "":
+		e.Hint = pointerHint(msg)
 	case strings.Contains(msg, "stack overflow"):
 		e.Hint = "turn the recursion into a loop with an explicit stack (a slice), or bound its depth"
 	case strings.Contains(msg, "interpreter failed"):

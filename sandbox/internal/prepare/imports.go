@@ -35,7 +35,7 @@ var stdlibByName = func() map[string]string {
 
 // deniedHints says what to use instead of a denied package.
 var deniedHints = map[string]string{
-	"os":            "there are no files or environment in the sandbox; print results with fmt.Println and report failures with panic or by printing them",
+	"os":            "there are no files or environment in the sandbox: read and write files through a server's tools; print results with fmt.Println",
 	"os/exec":       "the sandbox cannot start processes; call a tool of an MCP server through its mcp_tools/<server> package",
 	"net":           "the sandbox has no network; call a tool of an MCP server through its mcp_tools/<server> package",
 	"net/http":      "the sandbox has no network; call a tool of an MCP server (for example a fetch tool) through its mcp_tools/<server> package",
@@ -53,6 +53,10 @@ var deniedHints = map[string]string{
 	"flag":          "a snippet has no command line",
 	"crypto/rand":   "use math/rand",
 }
+
+// deniedForServers are the denied packages whose work a server's tools do: their hint lists the
+// servers.
+var deniedForServers = map[string]bool{"os": true, "os/exec": true, "net": true, "net/http": true, "path/filepath": true, "io/fs": true, "io/ioutil": true}
 
 // deniedImport returns the KindImport error for an import of p at line.
 func deniedImport(p string, line int, stubs, skills []string) *sandbox.Error {
@@ -75,6 +79,13 @@ func deniedImport(p string, line int, stubs, skills []string) *sandbox.Error {
 		}
 		return &sandbox.Error{Kind: sandbox.KindImport, Line: line, Msg: msg.String(), Hint: "list_skills shows the saved skills"}
 	}
+	if hint, ok := deniedHints[p]; ok {
+		// A well-known package: say what to use instead, not the whole allowlist.
+		if len(stubs) > 0 && deniedForServers[p] {
+			hint += "; the servers here: " + strings.Join(stubs, ", ")
+		}
+		return &sandbox.Error{Kind: sandbox.KindImport, Line: line, Msg: "package " + p + " is not available in the sandbox", Hint: hint}
+	}
 	msg.WriteString("package " + p + " is not available in the sandbox. Allowed: " + strings.Join(allowed, " "))
 	msg.WriteString(", " + RuntimePackage)
 	if len(stubs) > 0 {
@@ -83,5 +94,5 @@ func deniedImport(p string, line int, stubs, skills []string) *sandbox.Error {
 	if len(skills) > 0 {
 		msg.WriteString(", " + strings.Join(skills, ", "))
 	}
-	return &sandbox.Error{Kind: sandbox.KindImport, Line: line, Msg: msg.String(), Hint: deniedHints[p]}
+	return &sandbox.Error{Kind: sandbox.KindImport, Line: line, Msg: msg.String()}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -144,7 +145,9 @@ func TestPrepareErrors(t *testing.T) {
 	}{
 		{"denied import", "import \"os\"\nos.Exit(1)", sandbox.KindImport, 1, "package os is not available", "no files"},
 		{"denied import in a group", "import (\n\t\"fmt\"\n\t\"net/http\"\n)\nfmt.Println(http.Get)", sandbox.KindImport, 3, "package net/http is not available", "MCP server"},
-		{"denied import in package main", "package main\n\nimport \"reflect\"\n\nfunc main() { _ = reflect.TypeOf }\n", sandbox.KindImport, 3, "Allowed: bufio", "type switch"},
+		{"denied import in package main", "package main\n\nimport \"reflect\"\n\nfunc main() { _ = reflect.TypeOf }\n", sandbox.KindImport, 3, "package reflect is not available", "type switch"},
+		{"unknown import", "import \"github.com/x/y\"\n_ = y.Z", sandbox.KindImport, 1, "Allowed: bufio", ""},
+		{"os names the servers", "import \"os\"\n_ = os.Args\n_ = demo.Echo", sandbox.KindImport, 1, "package os is not available", "the servers here: mcp_tools/demo"},
 		{"unknown stub", "import \"mcp_tools/github\"\n_ = github.X", sandbox.KindImport, 1, "there is no stub package mcp_tools/github; available: mcp_tools/demo", "list_servers"},
 		{"unknown skill", "import \"skills/nope\"\n_ = nope.X", sandbox.KindImport, 1, "there is no skill skills/nope; available: skills/bad, skills/greet", "list_skills"},
 		{"syntax at the end", "x := 1\ny := (x +\n", sandbox.KindCompile, 2, "syntax error", ""},
@@ -261,4 +264,72 @@ func TestExplain(t *testing.T) {
 	}
 	var nilProgram *prepare.Program
 	nilProgram.Explain(nil) // no error: nothing to do
+}
+
+// TestExplainFields: an unknown field or method names the type on its left, when the snippet
+// shows it, and lists that type's fields.
+func TestExplainFields(t *testing.T) {
+	pkgs := fstest.MapFS{
+		"mcp_tools/mem/mem.go": {Data: []byte(`package mem
+
+import "mcp_tools"
+
+type SearchNodesArgs struct {
+	Query string ` + "`json:\"query\"`" + `
+}
+
+type SearchNodesResult struct {
+	Blocks   []mcp_tools.Content ` + "`json:\"-\"`" + `
+	Entities []Entity            ` + "`json:\"entities\"`" + `
+}
+
+func (r *SearchNodesResult) Text() string { return mcp_tools.Text(r.Blocks) }
+
+type Entity struct {
+	Name         string   ` + "`json:\"name\"`" + `
+	EntityType   string   ` + "`json:\"entityType\"`" + `
+	Observations []string ` + "`json:\"observations\"`" + `
+}
+
+func SearchNodes(args SearchNodesArgs) (*SearchNodesResult, error) {
+	out := &SearchNodesResult{}
+	_, err := mcp_tools.Call("mem", "search_nodes", args, out)
+	return out, err
+}
+`)},
+	}
+	const fields = "mem.Entity has no Nmae; its fields: Name, EntityType, Observations"
+	tests := []struct {
+		name, src string
+		line      int
+		sel       string
+		hint      string
+	}{
+		{"range over a result field", "found, _ := mem.SearchNodes(mem.SearchNodesArgs{})\nfor _, e := range found.Entities {\n\tfmt.Println(e.Nmae)\n}", 3, "Nmae", fields},
+		{"index of a result field", "found, _ := mem.SearchNodes(mem.SearchNodesArgs{})\nfmt.Println(found.Entities[0].Nmae)", 2, "Nmae", fields},
+		{"var of a stub type", "var e mem.Entity\nfmt.Println(e.Nmae)", 2, "Nmae", fields},
+		{"composite literal", "e := &mem.Entity{Name: \"x\"}\nfmt.Println(e.Nmae)", 2, "Nmae", fields},
+		{"a result", "found, err := mem.SearchNodes(mem.SearchNodesArgs{})\nfmt.Println(found.Content, err)", 2, "Content",
+			"mem.SearchNodesResult has no Content; its fields: Blocks, Entities; and the method Text()"},
+		{"type unknown, a similar field", "var x struct{ A int }\nfmt.Println(x.Nmae)\n_ = mem.SearchNodes", 2, "Nmae", "did you mean Name (in mem.Entity)?"},
+		{"type unknown, nothing similar", "var x struct{ A int }\nfmt.Println(x.Zzzzzz)\n_ = mem.SearchNodes", 2, "Zzzzzz", "a tool's result has Blocks"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := prepare.Prepare(context.Background(), &sandbox.Request{Source: tt.src, Packages: pkgs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := sandbox.Error{Kind: sandbox.KindCompile, Line: tt.line, Msg: "undefined selector: " + tt.sel}
+			p.Explain(&e)
+			if !strings.Contains(e.Hint, tt.hint) {
+				t.Errorf("hint %q, want one containing %q", e.Hint, tt.hint)
+			}
+		})
+	}
+	e := sandbox.Error{Kind: sandbox.KindCompile, Msg: "cannot use type *int64 as type *float64 in struct literal"}
+	(*prepare.Program)(nil).Explain(&e)
+	if !strings.Contains(e.Hint, "mcp_tools.Float(") {
+		t.Errorf("hint %q for *int64 into *float64, want mcp_tools.Float", e.Hint)
+	}
 }
