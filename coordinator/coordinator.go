@@ -19,6 +19,7 @@ import (
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
 	"github.com/mcp-coordinator/mcp-coordinator/downstream"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/shapes"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/stubstore"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
@@ -60,6 +61,7 @@ type Coordinator struct {
 	pool   *downstream.Pool
 	sb     sandbox.Sandbox
 	ledger *ledger.Ledger
+	shapes *shapes.Book // what Text() held for tools without an output schema
 
 	switchMu sync.Mutex // serialises config switches
 
@@ -129,6 +131,7 @@ func New(opts Options) (*Coordinator, error) {
 		log:     opts.Logger,
 		store:   store,
 		ledger:  ledger.New(filepath.Join(dir, "usage.jsonl")),
+		shapes:  shapes.Open(filepath.Join(dir, "shapes.json")),
 		cfg:     cfg,
 		loaded:  loaded,
 		genErrs: map[string]string{},
@@ -377,6 +380,7 @@ func (c *Coordinator) Close() error {
 		perr := c.pool.Close()
 		c.closeErr = errors.Join(c.sb.Close(), perr)
 		c.bg.Wait()
+		c.shapes.Close()
 	})
 	return c.closeErr
 }

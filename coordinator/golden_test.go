@@ -41,6 +41,9 @@ var goldenCalls = []goldenCall{
 	{"list_products", "get_tool", map[string]any{"server": "inventory", "tool": "list_products"}},
 	{"RecentOrders by Go name", "get_tool", map[string]any{"server": "orders", "tool": "RecentOrders"}},
 	{"unknown tool", "get_tool", map[string]any{"server": "orders", "tool": "cancel_order"}},
+	{"several tools across servers", "get_tool", map[string]any{"tools": []string{"inventory.list_products", "orders.RecentOrders", "orders.cancel_order"}}},
+	{"several tools of one server", "get_tool", map[string]any{"server": "orders", "tools": []string{"recent_orders", "RecentOrders"}}},
+	{"no tool named", "get_tool", map[string]any{"server": "orders"}},
 
 	{"calls", "execute_code", map[string]any{"code": `p, err := inventory.ListProducts(inventory.ListProductsArgs{Category: mcp_tools.String("sensors")})
 if err != nil {

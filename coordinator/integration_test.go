@@ -216,3 +216,49 @@ func TestFooterCountsWhatAClientShows(t *testing.T) {
 		})
 	}
 }
+
+// TestObservedShape: mcp-sqlite's query declares no output schema and answers JSON text; after
+// one call, get_tool shows the shape of that text (keys and types, no values).
+func TestObservedShape(t *testing.T) {
+	bin := testenv.NodeBin(t, "mcp-sqlite-server")
+	dir := t.TempDir()
+	data, _ := json.Marshal(map[string]any{"mcpServers": map[string]any{
+		"sqlite": map[string]any{"command": bin, "args": []string{filepath.Join(dir, "shop.db")}},
+	}})
+	config := filepath.Join(dir, "mcp.json")
+	os.WriteFile(config, data, 0o644)
+	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws"), ConfigPoll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ctx := context.Background()
+	get := func() string {
+		res, _, err := c.getTool(ctx, nil, toolArgs{Server: "sqlite", Tool: "query"})
+		if err != nil || res.IsError {
+			t.Fatalf("get_tool: %v %v", err, res)
+		}
+		return res.Content[0].(*mcp.TextContent).Text
+	}
+	if strings.Contains(get(), "observed") {
+		t.Fatalf("a shape before any call:\n%s", get())
+	}
+	out, err := c.Run(ctx, "test", `res, err := sqlite.Query(sqlite.QueryArgs{Sql: "SELECT 7 AS n, 'secret' AS name"})
+if err != nil {
+	panic(err)
+}
+fmt.Println(len(res.Text()) > 0)`, 0)
+	if err != nil || out.Err != nil {
+		t.Fatalf("run: %v %v\n%s", err, out.Err, out.Output)
+	}
+	var doc string
+	for range 100 { // the shape is taken off the call path
+		if doc = get(); strings.Contains(doc, "observed") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(doc, "Text() held JSON like [{n: number, name: string}] (observed, not declared)") || strings.Contains(doc, "secret") {
+		t.Errorf("get_tool after a call:\n%s", doc)
+	}
+}

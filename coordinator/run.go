@@ -74,7 +74,10 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 		Packages: c.store.FS(),
 		Limits:   sandbox.Limits{Timeout: timeout},
 		Tools:    c.pool,
-		Observe:  tokens.Add,
+		Observe: func(server, tool string, result []byte) {
+			tokens.Add(server, result)
+			c.shapes.Observe(server, tool, result)
+		},
 	})
 	perTokens := tokens.Wait()
 	var se *sandbox.Error

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,16 +22,14 @@ import (
 var Version = "0.1.0"
 
 // instructions is the server's instructions for the model: how to work with the coordinator.
-const instructions = `Every configured MCP server is available as a typed Go package. Work like this:
-1. Find tools with search_tools (or list_servers, then list_tools).
-2. Read the exact Go types with get_tool.
-3. Write ONE Go snippet that does the whole job and run it with execute_code: call the tools, chain and filter their results in Go, and print only the answer. Tool results stay in the sandbox; only what you print comes back to you.
+const instructions = `Every configured MCP server is a typed Go package. Work like this:
+1. Find tools: search_tools (detail "full" adds their Go declarations), or list_servers and list_tools.
+2. Read the types of all the tools you need in ONE get_tool call: {"tools": ["memory.create_entities", "filesystem.read_text_file"]}.
+3. Write ONE Go snippet that does the whole job and run it with execute_code: call the tools, chain and filter in Go, print only the answer. Tool results stay in the sandbox; only what you print comes back.
 
-Snippets: a package main, or just statements (imports are then added for you). Import a server as "mcp_tools/<server>". Each tool is func X(args XArgs) (*XResult, error); res.Text() joins the text content; typed fields exist when the tool declares an output schema. Optional arguments are pointers: use mcp_tools.String("x"), mcp_tools.Int(3), mcp_tools.Float(1.5), mcp_tools.Bool(true) (import "mcp_tools"). A failed call returns an error; mcp_tools.ErrorKind(err) names it: "tool error" (the tool's own), "unknown tool", "server unavailable", "timeout" or "canceled". Standard library only: fmt, strings, strconv, sort, encoding/json, regexp, time, math and similar; no os, net, files or exec.
+Snippets: package main, or just statements (imports are added). Import a server as "mcp_tools/<server>". Tool X is func X(XArgs) (*XResult, error); XResult has Blocks (the content blocks), Text() (their text joined) and typed fields when the tool declares an output schema. Optional arguments are pointers: mcp_tools.String("x"), mcp_tools.Int(3), mcp_tools.Float(1.5), mcp_tools.Bool(true) A tool's own failure is a *mcp_tools.ToolError (errors.Is(err, mcp_tools.ErrToolFailed)); mcp_tools.ErrorKind(err) names any failure: "tool error", "unknown tool", "server unavailable", "timeout", "canceled". Server sessions persist between runs, with their state. Standard library only: no os, net, files or exec.
 
-The interpreter lacks: min/max builtins (write an if), range over functions, slices.Sort* (use sort.Slice), errors.As into your own types (use a type switch), type inference from a func literal (write the type arguments), custom MarshalJSON methods, embedded structs in JSON.
-
-A failed run says the kind of error, the snippet line and a hint: fix the snippet and run it again.`
+The interpreter lacks: min/max builtins, range over functions, slices.Sort* (use sort.Slice), errors.As into your own types (use a type switch), type inference from a func literal, custom MarshalJSON, embedded structs in JSON.`
 
 // NewServer returns the coordinator's MCP server. Call c.Start before serving.
 func NewServer(c *Coordinator) *mcp.Server {
@@ -39,25 +38,25 @@ func NewServer(c *Coordinator) *mcp.Server {
 	})
 	ro := &mcp.ToolAnnotations{ReadOnlyHint: true}
 	addTool(s, c, &mcp.Tool{Name: "list_servers", Annotations: ro,
-		Description: "List the MCP servers behind this coordinator: state, tool count, Go import path, when stubs were generated."},
+		Description: "List the servers behind this coordinator: state, tool count, Go import path."},
 		c.listServers)
 	addTool(s, c, &mcp.Tool{Name: "list_tools", Annotations: ro,
-		Description: "List one server's tools, one line each: Go signature and summary."},
+		Description: "List one server's tools: Go signature and summary, one line each."},
 		c.listTools)
 	addTool(s, c, &mcp.Tool{Name: "search_tools", Annotations: ro,
-		Description: "Search all servers' tools by name, description and parameter names; best matches first."},
+		Description: "Search all servers' tools by name, description and parameters; best first."},
 		c.searchTools)
 	addTool(s, c, &mcp.Tool{Name: "get_tool", Annotations: ro,
-		Description: "Show one tool's Go declaration: the function, its argument and result types with field comments."},
+		Description: "Show the Go declarations of tools: functions, argument and result types, each shared type once."},
 		c.getTool)
 	addTool(s, c, &mcp.Tool{Name: "generate_tools",
-		Description: "Re-read servers' tool lists and regenerate their Go packages; says what changed. Rarely needed: stubs follow changes by themselves."},
+		Description: "Regenerate servers' Go packages from their tool lists; says what changed. Rarely needed."},
 		c.generateTools)
 	addTool(s, c, &mcp.Tool{Name: "execute_code",
-		Description: "Run a Go snippet in the sandbox. Returns what it printed and a footer with tool calls made and tokens kept out of your context. Errors give kind, line and hint."},
+		Description: "Run a Go snippet in the sandbox. Returns what it printed and a footer: calls, tokens kept out of your context, time. Errors give kind, line and hint."},
 		c.executeCode)
 	addTool(s, c, &mcp.Tool{Name: "usage_stats", Annotations: ro,
-		Description: "Show the savings so far: runs, tool calls, tokens kept out of context, per server."},
+		Description: "Savings so far: runs, calls, tokens kept out of context, per server."},
 		c.usageStats)
 	return s
 }
@@ -99,8 +98,9 @@ type searchArgs struct {
 }
 
 type toolArgs struct {
-	Server string `json:"server"`
-	Tool   string `json:"tool" jsonschema:"MCP name or Go name"`
+	Server string   `json:"server,omitempty"`
+	Tool   string   `json:"tool,omitempty"`
+	Tools  []string `json:"tools,omitempty" jsonschema:"or several; s.tool names another server"`
 }
 
 type generateArgs struct {
@@ -109,7 +109,7 @@ type generateArgs struct {
 
 type executeArgs struct {
 	Code           string  `json:"code" jsonschema:"Go snippet: package main, or statements"`
-	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" jsonschema:"default 30; may only lower the configured maximum"`
+	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" jsonschema:"default 30"`
 	Sandbox        string  `json:"sandbox,omitempty" jsonschema:"process (default)"`
 }
 
@@ -183,20 +183,113 @@ func (c *Coordinator) listTools(ctx context.Context, _ *mcp.CallToolRequest, in 
 }
 
 func (c *Coordinator) getTool(ctx context.Context, _ *mcp.CallToolRequest, in toolArgs) (*mcp.CallToolResult, any, error) {
-	pkg, err := c.stubs(ctx, in.Server)
+	names := in.Tools
+	if in.Tool != "" {
+		names = append([]string{in.Tool}, names...)
+	}
+	if len(names) == 0 {
+		return toolError(`name the tools: {"server": "s", "tools": ["a", "b"]}, or "s.a" names across servers`), nil, nil
+	}
+	if len(names) > 50 {
+		return toolError(fmt.Sprintf("%d tools: ask for at most 50 at once", len(names))), nil, nil
+	}
+	var refs []toolRef
+	var missing []string
+	for _, name := range names {
+		ref, err := c.findTool(ctx, in.Server, name)
+		if err != nil {
+			missing = append(missing, err.Error())
+			continue
+		}
+		refs = append(refs, ref)
+	}
+	if len(refs) == 0 {
+		return toolError(strings.Join(missing, "\n")), nil, nil
+	}
+	out := c.declarations(refs)
+	if len(missing) > 0 {
+		out += "\n// not found: " + strings.Join(missing, "\n// not found: ") + "\n"
+	}
+	return text(out), nil, nil
+}
+
+// toolRef is one tool of one server's package.
+type toolRef struct {
+	pkg  *codegen.Package
+	tool codegen.ToolDoc
+}
+
+// findTool resolves a tool name as the model gives it: an MCP or Go name of server's tools, or
+// "s.name" with s a server or its package name (the form search_tools prints).
+func (c *Coordinator) findTool(ctx context.Context, server, name string) (toolRef, error) {
+	if server == "" {
+		s, rest, ok := strings.Cut(name, ".")
+		if !ok {
+			return toolRef{}, fmt.Errorf("%q: give the server, or write it as server.tool", name)
+		}
+		server, name = c.serverNamed(s), rest
+	}
+	pkg, err := c.stubs(ctx, server)
 	if err != nil {
-		return toolError(err.Error()), nil, nil
+		return toolRef{}, err
 	}
 	for _, t := range pkg.Tools {
-		if t.Name == in.Tool || t.GoName == in.Tool || strings.EqualFold(t.GoName, codegen.GoName(in.Tool)) {
-			return text(fmt.Sprintf("import \"mcp_tools/%s\"  // MCP tool %q\n\n%s", pkg.Name, t.Name, t.Doc)), nil, nil
+		if t.Name == name || t.GoName == name || strings.EqualFold(t.GoName, codegen.GoName(name)) {
+			return toolRef{pkg, t}, nil
 		}
 	}
-	var names []string
-	for _, t := range pkg.Tools {
-		names = append(names, t.GoName)
+	if s, rest, ok := strings.Cut(name, "."); ok && c.serverNamed(s) == server {
+		return c.findTool(ctx, server, rest) // "memory.CreateEntities" with server "memory"
 	}
-	return toolError(fmt.Sprintf("server %s has no tool %q; its tools: %s", in.Server, in.Tool, strings.Join(names, ", "))), nil, nil
+	var have []string
+	for _, t := range pkg.Tools {
+		have = append(have, t.GoName)
+	}
+	return toolRef{}, fmt.Errorf("server %s has no tool %q; its tools: %s", server, name, strings.Join(have, ", "))
+}
+
+// serverNamed maps a package name (as search_tools prints it) to its server; any other name is
+// returned as it is.
+func (c *Coordinator) serverNamed(name string) string {
+	for _, s := range c.config().Servers {
+		if s.Name != name && c.store.PackageFor(s.Name) == name {
+			return s.Name
+		}
+	}
+	return name
+}
+
+// declarations renders the Go declarations of the tools, grouped by package (each in the order
+// first named), each type shared between tools once, and the JSON shape observed in the text of
+// tools that declare no output schema.
+func (c *Coordinator) declarations(refs []toolRef) string {
+	var order []*codegen.Package
+	byPkg := map[string][]codegen.ToolDoc{}
+	for _, r := range refs {
+		if _, ok := byPkg[r.pkg.Name]; !ok {
+			order = append(order, r.pkg)
+		}
+		if !slices.ContainsFunc(byPkg[r.pkg.Name], func(t codegen.ToolDoc) bool { return t.GoName == r.tool.GoName }) {
+			byPkg[r.pkg.Name] = append(byPkg[r.pkg.Name], r.tool)
+		}
+	}
+	var b strings.Builder
+	for _, pkg := range order {
+		fmt.Fprintf(&b, "import \"mcp_tools/%s\"\n\n", pkg.Name)
+		seen := map[string]bool{}
+		for _, t := range byPkg[pkg.Name] {
+			for _, block := range strings.Split(strings.TrimSpace(t.Doc), "\n\n") {
+				if !seen[block] {
+					seen[block] = true
+					b.WriteString(block + "\n\n")
+				}
+			}
+			if shape := c.shapes.Shape(pkg.Server, t.Name); shape != "" {
+				fmt.Fprintf(&b, "// %s: Text() held JSON like %s (observed, not declared)\n\n", t.GoName, shape)
+			}
+		}
+	}
+	return strings.TrimRight(b.String(), "\n") + "\n"
 }
 
 func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, in searchArgs) (*mcp.CallToolResult, any, error) {
@@ -223,15 +316,19 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 	if len(hits) == 0 {
 		fmt.Fprintf(&b, "no tool matches %q\n", in.Query)
 	}
+	var full []toolRef
 	for _, h := range hits {
 		switch in.Detail {
 		case "name":
 			fmt.Fprintf(&b, "%s.%s\n", h.Pkg.Name, h.Tool.GoName)
 		case "full":
-			fmt.Fprintf(&b, "// import \"mcp_tools/%s\"\n%s\n", h.Pkg.Name, h.Tool.Doc)
+			full = append(full, toolRef{h.Pkg, h.Tool})
 		default:
 			fmt.Fprintf(&b, "%s.%s // %s\n", h.Pkg.Name, strings.TrimPrefix(h.Tool.Signature, "func "), textcap.OneLine(h.Tool.Summary, 120))
 		}
+	}
+	if len(full) > 0 {
+		b.WriteString(c.declarations(full))
 	}
 	if len(missing) > 0 {
 		fmt.Fprintf(&b, "(not searched, still starting or failed: %s; see list_servers)\n", strings.Join(missing, ", "))

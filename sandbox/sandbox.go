@@ -50,9 +50,9 @@ type Request struct {
 	// Tools performs the snippet's tool calls. Nil makes every call fail.
 	Tools ToolCaller
 	// Observe, when set, sees the result of every tool call that returns during the run (the
-	// coordinator counts their tokens with it). It may be called concurrently, must return
-	// promptly, and is never called once Run has returned.
-	Observe func(server string, result []byte)
+	// coordinator counts their tokens and notes their shapes with it). It may be called
+	// concurrently, must return promptly, and is never called once Run has returned.
+	Observe func(server, tool string, result []byte)
 }
 
 // OtherServers is the key of Result.Servers that counts the calls to the servers beyond those

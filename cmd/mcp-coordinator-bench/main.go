@@ -24,7 +24,7 @@
 // call's arguments (what the model writes) and each result as a client shows it to the model:
 // its text, structuredContent only when there is no text (ledger.ContextText, the rule of the
 // coordinator's own footer). Coordinator: its tools/list and instructions, the discovery calls (search_tools, then
-// get_tool for each tool the snippet uses) with their answers, the snippet, and what execute_code
+// one get_tool for the tools the snippet uses) with their answers, the snippet, and what execute_code
 // returned. Model turns: one per call plus the final answer.
 package main
 

@@ -120,7 +120,8 @@ with an account manager from the CSV) and 1,500 orders.
   text (the rule of the coordinator's footer too).
   Turns: one per call, plus the final answer.
 - **Coordinator**: its tools/list and instructions, one search_tools call and one get_tool call
-  per tool the snippet uses (arguments and answers), the snippet, and what execute_code returned.
+  for the tools the snippet uses (arguments and answers), the snippet, and what execute_code
+  returned.
   Turns: one per discovery call, one for execute_code, plus the final answer.
 - The final answer itself is the same on both sides and is not counted. Wall time is the client's,
   with every server already started and the coordinator's stubs already generated.

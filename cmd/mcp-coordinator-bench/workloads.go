@@ -23,7 +23,7 @@ type workload struct {
 	Expected  func(d *dataset) []string
 	Direct    func(ctx context.Context, s *directSide, d *dataset) ([]string, error)
 	Search    string      // the search_tools query
-	Tools     [][2]string // server, tool: one get_tool call each
+	Tools     [][2]string // server, tool: the tools of the one get_tool call
 	Snippet   func(d *dataset) string
 	// Answer reads the answer from what the snippet printed; nil means its lines.
 	Answer func(out string) []string
@@ -544,14 +544,17 @@ func (b *bench) runWorkload(ctx context.Context, w workload) (*workloadResult, e
 	}
 	c.Discovery += in + out
 	c.Turns++
+	// One get_tool call for every tool the snippet uses, as the instructions ask.
+	var names []string
 	for _, t := range w.Tools {
-		_, in, out, err := b.coordCall(ctx, "get_tool", map[string]any{"server": t[0], "tool": t[1]})
-		if err != nil {
-			return nil, err
-		}
-		c.Discovery += in + out
-		c.Turns++
+		names = append(names, t[0]+"."+t[1])
 	}
+	_, in, out, err = b.coordCall(ctx, "get_tool", map[string]any{"tools": names})
+	if err != nil {
+		return nil, err
+	}
+	c.Discovery += in + out
+	c.Turns++
 	text, in, out, err := b.coordCall(ctx, "execute_code", map[string]any{"code": w.Snippet(b.data)})
 	if err != nil {
 		return nil, err

@@ -561,7 +561,7 @@ func TestCallOutlivingItsRunIsGivenUp(t *testing.T) {
 	res, err := e.Run(context.Background(), &sandbox.Request{
 		Source:   `demo.Echo(demo.EchoArgs{Message: "x"})`,
 		Packages: sandboxtest.Packages(), Tools: tools, Limits: sandbox.Limits{Timeout: 300 * time.Millisecond},
-		Observe: func(string, []byte) { observed.Add(1) },
+		Observe: func(string, string, []byte) { observed.Add(1) },
 	})
 	if sandbox.KindOf(err) != sandbox.KindTimeout {
 		t.Fatalf("err = %v, want a timeout", err)

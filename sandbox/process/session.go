@@ -27,7 +27,7 @@ type session struct {
 	tools sandbox.ToolCaller
 	res   *sandbox.Result
 
-	observe func(server string, result []byte)
+	observe func(server, tool string, result []byte)
 
 	mu    sync.Mutex // guards res's call counters and ended
 	ended bool       // the run has returned: calls still out are given up, never counted
@@ -305,7 +305,7 @@ func (s *session) callTool(ctx context.Context, payload []byte) (out json.RawMes
 	s.res.Servers[name] = u
 	s.res.ToolBytes += int64(len(out))
 	if s.observe != nil {
-		s.observe(string(server), out)
+		s.observe(string(server), string(tool), out)
 	}
 	return out, nil
 }

@@ -1,0 +1,242 @@
+package shapes
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Bounds of a rendered shape.
+const (
+	maxDepth  = 4
+	maxKeys   = 24
+	maxLength = 600
+	// maxResult is the largest result whose shape is taken: decoding a bigger one would cost more
+	// than a shape is worth.
+	maxResult = 4 << 20
+)
+
+// Book holds the latest shape per tool. The zero value is not usable; call Open.
+type Book struct {
+	path  string
+	queue chan observed
+	done  chan struct{}
+
+	mu     sync.Mutex
+	shapes map[string]string // "server\x00tool" -> shape
+}
+
+type observed struct {
+	server, tool string
+	result       []byte
+}
+
+// Open returns a Book saved at path (created on the first shape; "" keeps it in memory). A
+// missing or unreadable file starts an empty book.
+func Open(path string) *Book {
+	b := &Book{path: path, queue: make(chan observed, 16), done: make(chan struct{}), shapes: map[string]string{}}
+	if path != "" {
+		if data, err := os.ReadFile(path); err == nil {
+			var saved map[string]map[string]string
+			if json.Unmarshal(data, &saved) == nil {
+				for server, tools := range saved {
+					for tool, shape := range tools {
+						b.shapes[server+"\x00"+tool] = shape
+					}
+				}
+			}
+		}
+	}
+	go b.loop()
+	return b
+}
+
+// Observe queues a tool result (a CallToolResult as JSON) whose shape is taken when it has no
+// structuredContent and its text is a JSON object or array. It never blocks.
+func (b *Book) Observe(server, tool string, result []byte) {
+	if len(result) > maxResult {
+		return
+	}
+	select {
+	case b.queue <- observed{server, tool, result}:
+	default:
+	}
+}
+
+// Shape returns the latest shape observed for the tool, or "".
+func (b *Book) Shape(server, tool string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.shapes[server+"\x00"+tool]
+}
+
+// Close stops taking shapes, after those queued.
+func (b *Book) Close() {
+	select {
+	case <-b.done:
+		return
+	default:
+	}
+	close(b.queue)
+	<-b.done
+}
+
+func (b *Book) loop() {
+	defer close(b.done)
+	for o := range b.queue {
+		shape := resultShape(o.result)
+		if shape == "" {
+			continue
+		}
+		key := o.server + "\x00" + o.tool
+		b.mu.Lock()
+		changed := b.shapes[key] != shape
+		b.shapes[key] = shape
+		b.mu.Unlock()
+		if changed {
+			b.save()
+		}
+	}
+}
+
+// save writes the book through a temporary file, so that a reader never sees half of it.
+func (b *Book) save() {
+	if b.path == "" {
+		return
+	}
+	b.mu.Lock()
+	out := map[string]map[string]string{}
+	for key, shape := range b.shapes {
+		server, tool, _ := strings.Cut(key, "\x00")
+		if out[server] == nil {
+			out[server] = map[string]string{}
+		}
+		out[server][tool] = shape
+	}
+	b.mu.Unlock()
+	data, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(b.path), ".shapes-*")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(append(data, '\n'))
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil || os.Rename(tmp.Name(), b.path) != nil {
+		os.Remove(tmp.Name())
+	}
+}
+
+// resultShape is the shape of a result's text, when the result has no structuredContent and its
+// text is one JSON object or array; else "".
+func resultShape(result []byte) string {
+	var r struct {
+		Content []struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		} `json:"content"`
+		Structured json.RawMessage `json:"structuredContent"`
+		IsError    bool            `json:"isError"`
+	}
+	if json.Unmarshal(result, &r) != nil || r.IsError || len(r.Structured) > 0 && !bytes.Equal(r.Structured, []byte("null")) {
+		return ""
+	}
+	var text strings.Builder
+	for _, c := range r.Content {
+		if c.Type == "text" {
+			text.WriteString(c.Text)
+		}
+	}
+	t := bytes.TrimSpace([]byte(text.String()))
+	if len(t) == 0 || t[0] != '{' && t[0] != '[' {
+		return ""
+	}
+	var v any
+	if json.Unmarshal(t, &v) != nil {
+		return ""
+	}
+	return Of(v)
+}
+
+// Of renders the shape of a decoded JSON value: objects as {key: shape, ...} with sorted keys,
+// arrays as [shape] after the keys of up to 20 elements merged, scalars as string, number, bool
+// or null; bounded in depth, keys and length ("..." marks a cut).
+func Of(v any) string {
+	s := of(v, 0)
+	if len(s) > maxLength {
+		s = s[:maxLength] + "..."
+	}
+	return s
+}
+
+func of(v any, depth int) string {
+	switch v := v.(type) {
+	case map[string]any:
+		if depth >= maxDepth {
+			return "{...}"
+		}
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for i, k := range keys {
+			if i == maxKeys {
+				parts = append(parts, fmt.Sprintf("... %d more", len(keys)-maxKeys))
+				break
+			}
+			parts = append(parts, fmt.Sprintf("%s: %s", k, of(v[k], depth+1)))
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	case []any:
+		if len(v) == 0 {
+			return "[]"
+		}
+		if depth >= maxDepth {
+			return "[...]"
+		}
+		return "[" + of(merge(v), depth+1) + "]"
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	case bool:
+		return "bool"
+	case nil:
+		return "null"
+	}
+	return "?"
+}
+
+// merge folds the first elements of an array into one: objects into an object with every key
+// seen (the first non-null value of each); else the first element.
+func merge(list []any) any {
+	first, ok := list[0].(map[string]any)
+	if !ok {
+		return list[0]
+	}
+	out := map[string]any{}
+	for k, v := range first {
+		out[k] = v
+	}
+	for _, e := range list[1:min(len(list), 20)] {
+		m, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		for k, v := range m {
+			if cur, seen := out[k]; !seen || cur == nil {
+				out[k] = v
+			}
+		}
+	}
+	return out
+}
