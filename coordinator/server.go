@@ -94,7 +94,7 @@ type serverArgs struct {
 type searchArgs struct {
 	Query  string `json:"query" jsonschema:"words to match"`
 	Limit  int    `json:"limit,omitempty" jsonschema:"max results (default 10)"`
-	Detail string `json:"detail,omitempty" jsonschema:"name, signature (default) or full"`
+	Detail string `json:"detail,omitempty" jsonschema:"name, summary (default) or full"`
 }
 
 type toolArgs struct {
@@ -171,9 +171,10 @@ func (c *Coordinator) listTools(ctx context.Context, _ *mcp.CallToolRequest, in 
 		return toolError(err.Error()), nil, nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "import \"mcp_tools/%s\"  // %d tools; get_tool shows the types\n", pkg.Name, len(pkg.Tools))
+	// Names only: each signature is func X(XArgs) (*XResult, error), as the instructions say.
+	fmt.Fprintf(&b, "import \"mcp_tools/%s\"  // %s; get_tool shows the types\n", pkg.Name, plural(len(pkg.Tools), "tool"))
 	for _, t := range pkg.Tools {
-		fmt.Fprintf(&b, "%s", t.Signature)
+		fmt.Fprintf(&b, "%s.%s", pkg.Name, t.GoName)
 		if t.Summary != "" {
 			fmt.Fprintf(&b, " // %s", textcap.OneLine(t.Summary, 160))
 		}
@@ -300,9 +301,9 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 		return toolError("query is too long: give a few words (at most 500 characters)"), nil, nil
 	}
 	switch in.Detail {
-	case "", "signature", "name", "full":
+	case "", "summary", "signature", "name", "full": // signature: the earlier name of summary
 	default:
-		return toolError(fmt.Sprintf("detail %q: use name, signature or full", in.Detail)), nil, nil
+		return toolError(fmt.Sprintf("detail %q: use name, summary or full", in.Detail)), nil, nil
 	}
 	if in.Limit < 0 || in.Limit > 100 {
 		return toolError(fmt.Sprintf("limit %d: use 1 to 100 (default 10)", in.Limit)), nil, nil
@@ -324,7 +325,7 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 		case "full":
 			full = append(full, toolRef{h.Pkg, h.Tool})
 		default:
-			fmt.Fprintf(&b, "%s.%s // %s\n", h.Pkg.Name, strings.TrimPrefix(h.Tool.Signature, "func "), textcap.OneLine(h.Tool.Summary, 120))
+			fmt.Fprintf(&b, "%s.%s // %s\n", h.Pkg.Name, h.Tool.GoName, textcap.OneLine(h.Tool.Summary, 120))
 		}
 	}
 	if len(full) > 0 {
