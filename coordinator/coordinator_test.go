@@ -159,7 +159,7 @@ func TestDiscoverAndRun(t *testing.T) {
 	f := newFixture(t, Options{}, "inventory", "orders")
 
 	out, isErr := f.call(t, "list_tools", map[string]any{"server": "orders"})
-	if isErr || !strings.Contains(out, "func RecentOrders(args RecentOrdersArgs) (*RecentOrdersResult, error)") {
+	if isErr || !strings.Contains(out, "orders.RecentOrders // List recent orders") {
 		t.Fatalf("list_tools orders: isError=%v\n%s", isErr, out)
 	}
 	f.c.pool.WaitAll(context.Background())
@@ -170,7 +170,7 @@ func TestDiscoverAndRun(t *testing.T) {
 		}
 	}
 	out, isErr = f.call(t, "search_tools", map[string]any{"query": "recent orders", "limit": 1})
-	if isErr || !strings.HasPrefix(out, "orders.RecentOrders(") {
+	if isErr || !strings.HasPrefix(out, "orders.RecentOrders // ") {
 		t.Errorf("search_tools: isError=%v\n%s", isErr, out)
 	}
 	out, isErr = f.call(t, "get_tool", map[string]any{"server": "inventory", "tool": "list_products"})
@@ -311,7 +311,7 @@ func TestToolsListChangedRegenerates(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		out, _ = f.call(t, "list_tools", map[string]any{"server": "growing"})
-		if strings.Contains(out, "func Grown1(") {
+		if strings.Contains(out, "growing.Grown1\n") {
 			break
 		}
 		if time.Now().After(deadline) {
