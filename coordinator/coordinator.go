@@ -140,9 +140,6 @@ func New(opts Options) (*Coordinator, error) {
 	for _, w := range cfg.Warnings {
 		c.log.Warn("config", "file", path, "warning", w)
 	}
-	for _, s := range cfg.Skipped {
-		c.log.Info("config: skipped server", "server", s.Name, "reason", s.Reason)
-	}
 	c.pool = downstream.NewPool(cfg.Servers, &downstream.PoolOptions{
 		StartTimeout:   opts.StartTimeout,
 		Logger:         opts.Logger,
@@ -160,6 +157,12 @@ func New(opts Options) (*Coordinator, error) {
 // Paths returns the config file and the workspace directory in use.
 func (c *Coordinator) Paths() (config, workspace string) { return c.opts.ConfigPath, c.store.Dir() }
 
+// Skipped returns the config entries that are not started (disabled, a transport the
+// coordinator does not speak, the coordinator itself), with the reason, sorted by name.
+func (c *Coordinator) Skipped() []downstream.Skipped {
+	return slices.Clone(c.config().Skipped)
+}
+
 // config returns the config in use.
 func (c *Coordinator) config() *downstream.Config {
 	c.mu.Lock()
@@ -171,6 +174,9 @@ func (c *Coordinator) config() *downstream.Config {
 // soon as it is ready (only rewriting them when its tools changed), and watches the config file.
 // It returns at once.
 func (c *Coordinator) Start(ctx context.Context) {
+	for _, s := range c.config().Skipped {
+		c.log.Info("config: skipped server", "server", s.Name, "reason", s.Reason)
+	}
 	ctx = c.startPool(ctx)
 	for _, s := range c.config().Servers {
 		c.background(func() { c.generateWhenReady(ctx, s.Name) })
@@ -205,6 +211,9 @@ func (c *Coordinator) background(f func()) {
 
 func (c *Coordinator) generateWhenReady(ctx context.Context, server string) {
 	if err := c.pool.Wait(ctx, server); err != nil {
+		if ctx.Err() == nil {
+			c.log.Warn("MCP server failed to start", "server", server, "error", err)
+		}
 		return
 	}
 	if _, err := c.generate(ctx, server); err != nil {
@@ -238,11 +247,10 @@ func (r GenerateReport) String() string {
 }
 
 // Generate (re)introspects servers (all configured servers when none are named), concurrently,
-// and writes the stubs of each whose tools changed. Without Start, it starts the servers itself. progress, when not nil, is called (one call at a
-// time) as each server finishes. It returns one report per server, sorted; an error only for an
-// unknown server name.
+// and writes the stubs of each whose tools changed. Without Start, it starts only the servers
+// it introspects. progress, when not nil, is called (one call at a time) as each server
+// finishes. It returns one report per server, sorted; an error only for an unknown server name.
 func (c *Coordinator) Generate(ctx context.Context, servers []string, progress func(done, total int, r GenerateReport)) ([]GenerateReport, error) {
-	c.startPool(ctx)
 	cfg := c.config()
 	known := map[string]bool{}
 	for _, s := range cfg.Servers {

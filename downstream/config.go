@@ -421,7 +421,8 @@ var selfExecutable = func() string {
 const coordinatorModule = "github.com/mcp-coordinator/mcp-coordinator"
 
 // startsCoordinator returns why sc would start the coordinator itself, or "". It recognises:
-// a command named mcp-coordinator (with or without .exe, in any directory); a command or an
+// a command named mcp-coordinator (with or without .exe, in any directory) unless it runs one
+// of its demo servers ("mcp-coordinator demo-server NAME"); a command or an
 // argument that is the running executable (same file, after a PATH search for a bare
 // command) with no arguments or the serve command; an argument naming the coordinator's Go module (go run, go tool); and an npm-style
 // package argument "mcp-coordinator" or "mcp-coordinator@<version>" (npx, bunx) that is not
@@ -434,7 +435,7 @@ func startsCoordinator(sc ServerConfig, self string) string {
 	const why = "it would start mcp-coordinator itself"
 	base := strings.ToLower(sc.Command[strings.LastIndexAny(sc.Command, `/\`)+1:])
 	base = strings.TrimSuffix(strings.TrimSuffix(base, ".exe"), ".cmd")
-	if base == "mcp-coordinator" {
+	if base == "mcp-coordinator" && !demoServer(sc.Args) {
 		return why
 	}
 	if self != "" {
@@ -471,6 +472,12 @@ func startsCoordinator(sc ServerConfig, self string) string {
 // a test binary re-executed as a fake server) is not the coordinator.
 func servesMCP(args []string) bool {
 	return len(args) == 0 || args[0] == "serve"
+}
+
+// demoServer reports whether args run the coordinator's demo-server command, which serves a
+// small demo MCP server, not the coordinator.
+func demoServer(args []string) bool {
+	return len(args) > 0 && args[0] == "demo-server"
 }
 
 func sameFile(a, b string) bool {

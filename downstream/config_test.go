@@ -111,11 +111,13 @@ func TestParseConfigShapes(t *testing.T) {
   "self-by-path": {"command": "sh", "args": ["-c", "exec \"$0\"", "SELF"]},
   "self-serve": {"command": "SELF", "args": ["serve", "--config", "x.json"]},
   "self-other-mode": {"command": "SELF", "args": ["demo-server", "inventory"]},
+  "demo-by-name": {"command": "mcp-coordinator", "args": ["demo-server", "orders"]},
   "ws": {"type": "ws", "url": "ws://localhost:1"},
   "fs-in-checkout": {"command": "mcp-server-filesystem", "args": ["/home/me/src/mcp-coordinator"]}
 }}`,
 		want: &Config{
 			Servers: []ServerConfig{
+				{Name: "demo-by-name", Type: "stdio", Command: "mcp-coordinator", Args: []string{"demo-server", "orders"}},
 				{Name: "fs-in-checkout", Type: "stdio", Command: "mcp-server-filesystem", Args: []string{"/home/me/src/mcp-coordinator"}},
 				{Name: "self-other-mode", Type: "stdio", Command: self, Args: []string{"demo-server", "inventory"}},
 			},

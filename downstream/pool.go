@@ -24,8 +24,9 @@ type PoolOptions struct {
 	// CallTimeout bounds one tool call on top of the caller's context. Zero means no bound
 	// beyond the context.
 	CallTimeout time.Duration
-	// Logger receives the Pool's own log lines (server ready, failed, exited). Nil means
-	// slog.Default(). Servers' stderr is never logged or copied to stdout: its tail goes into
+	// Logger receives the Pool's own log lines: a session that ended on its own and dropped
+	// messages at Warn; a server ready or failed to start (an error its callers get) at Debug.
+	// Nil means slog.Default(). Servers' stderr is never logged or copied to stdout: its tail goes into
 	// failure reasons.
 	Logger *slog.Logger
 	// OnToolsChanged, if set, is called after a server's tool list changed: after a

@@ -104,7 +104,8 @@ func (s *server) connect(first bool, done chan struct{}) {
 		s.state, s.err = StateFailed, err
 		s.mu.Unlock()
 		close(done)
-		s.p.log.Warn("MCP server failed to start", "server", s.cfg.Name, "error", err.Msg)
+		// Whoever waits for the server gets this error: logging it too would report it twice.
+		s.p.log.Debug("MCP server failed to start", "server", s.cfg.Name, "error", err.Msg)
 		return
 	}
 	prev := s.tools
@@ -119,7 +120,7 @@ func (s *server) connect(first bool, done chan struct{}) {
 	if changed {
 		s.listChanged(c)
 	}
-	s.p.log.Info("MCP server ready", "server", s.cfg.Name, "tools", len(tools), "took", time.Since(start).Round(time.Millisecond))
+	s.p.log.Debug("MCP server ready", "server", s.cfg.Name, "tools", len(tools), "took", time.Since(start).Round(time.Millisecond))
 	if !first && !sameTools(prev, tools) {
 		s.refreshMu.Lock()
 		s.p.notify(s.cfg.Name, tools)

@@ -4,12 +4,16 @@
 //
 // Usage:
 //
-//	mcp-coordinator serve    [--config F] [--workspace D] [limits]          MCP server over stdio
-//	mcp-coordinator generate [--config F] [--workspace D] [--server NAME]...
-//	mcp-coordinator run      [--config F] [--workspace D] [--timeout S] [limits] FILE|-
-//	mcp-coordinator stats    [--workspace D]
+//	mcp-coordinator serve       [--config F] [--workspace D] [limits]   MCP server over stdio
+//	mcp-coordinator generate    [--config F] [--workspace D] [--server NAME]...
+//	mcp-coordinator run         [--config F] [--workspace D] [--timeout T] [limits] FILE|-
+//	mcp-coordinator stats       [--workspace D]
+//	mcp-coordinator demo-server inventory|orders
+//	mcp-coordinator version
 //
-// limits: --max-timeout D, --max-memory MiB, --output-chars N.
+// limits: --max-timeout T, --max-memory MiB, --output-chars N. A time T is plain seconds (8,
+// 2.5) or a Go duration (90s, 1m30s). "mcp-coordinator help" lists every flag, and
+// "mcp-coordinator <command> --help" one command's.
 package main
 
 import (
@@ -22,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -29,6 +34,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/coordinator"
+	"github.com/mcp-coordinator/mcp-coordinator/examples/demoservers"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/stubstore"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
@@ -47,97 +53,97 @@ func main() {
 	os.Exit(code)
 }
 
-const usage = `usage: mcp-coordinator <command> [flags]
-
-commands:
-  serve      run as an MCP server over stdio (what Claude Desktop / Claude Code start)
-  generate   connect to the configured servers and write their Go packages
-  run        run a Go snippet (FILE, or - for stdin) against the configured servers
-  stats      summarise the usage ledger: tokens kept out of the model's context
-  version    print the version
-
-flags (serve, generate, run):
-  --config F        MCP config file (default: $MCP_SERVERS_CONFIG, ./.mcp.json, Claude Desktop's)
-  --workspace D     workspace directory (default: $MCP_COORDINATOR_HOME, ~/.mcp-coordinator)
-limits (serve, run): a snippet may ask for less, never more
-  --max-timeout D   longest run (default 30s)
-  --max-memory MiB  heap budget (default 256)
-  --output-chars N  output returned to the model (default 20000)
-`
-
 // run is main without the process: it returns the exit code (0 ok, 1 failure, 2 usage or config).
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
 	slog.SetDefault(logger)
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return 2
 	}
-	cmd, args := args[0], args[1:]
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	config := fs.String("config", "", "MCP config file")
-	workspace := fs.String("workspace", "", "workspace directory")
-	var servers multiFlag
-	var timeout, maxTimeout time.Duration
-	var maxMemory, outputChars int
-	limitFlags := func() {
-		fs.DurationVar(&maxTimeout, "max-timeout", 0, "longest wall-clock time a snippet may ask for (default 30s)")
-		fs.IntVar(&maxMemory, "max-memory", 0, "heap budget of a snippet in MiB (default 256)")
-		fs.IntVar(&outputChars, "output-chars", 0, "cap on the output returned to the model (default 20000)")
-	}
-	switch cmd {
-	case "generate":
-		fs.Var(&servers, "server", "generate only this server (repeatable)")
-	case "run":
-		fs.DurationVar(&timeout, "timeout", 0, "wall-clock limit of the snippet (default 30s)")
-		limitFlags()
-	case "serve":
-		limitFlags()
-	case "stats":
-	case "version", "--version", "-v":
-		fmt.Fprintln(stdout, "mcp-coordinator", coordinator.Version)
-		return 0
+	name, args := args[0], args[1:]
+	switch name {
+	case "--version", "-v":
+		name = "version"
 	case "help", "--help", "-h":
-		fmt.Fprint(stdout, usage)
+		if len(args) == 1 {
+			if c, ok := lookupCommand(args[0]); ok {
+				fmt.Fprint(stdout, commandHelp(c))
+				return 0
+			}
+		}
+		fmt.Fprint(stdout, usage())
 		return 0
-	default:
-		fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+	}
+	cmd, ok := lookupCommand(name)
+	if !ok {
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", name, usage())
 		return 2
+	}
+	// Parse errors are one line; the flag list is in --help, not repeated after every mistake.
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var o options
+	for _, f := range cmd.flags {
+		o.define(fs, f)
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, commandHelp(cmd))
+			return 0
+		}
+		msg := err.Error()
+		if strings.HasPrefix(msg, "flag provided but not defined") {
+			msg += fmt.Sprintf(" (mcp-coordinator %s --help lists its flags)", name)
+		}
+		fmt.Fprintf(stderr, "mcp-coordinator %s: %s\n", name, msg)
 		return 2
 	}
-	if cmd != "run" && fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "mcp-coordinator %s: unexpected argument %q (use --server NAME to pick servers)\n", cmd, fs.Arg(0))
+	wantArgs := 0
+	switch name {
+	case "run", "demo-server":
+		wantArgs = 1
+	}
+	if fs.NArg() != wantArgs {
+		fmt.Fprintf(stderr, "usage: mcp-coordinator %s\n", strings.TrimSpace(name+" "+cmd.synopsis))
+		if name == "generate" {
+			fmt.Fprintf(stderr, "(unexpected argument %q: use --server NAME to pick servers)\n", fs.Arg(0))
+		}
 		return 2
 	}
-	if cmd == "stats" {
-		return stats(*workspace, stdout, stderr)
+	switch name {
+	case "version":
+		fmt.Fprintln(stdout, "mcp-coordinator", coordinator.Version)
+		return 0
+	case "stats":
+		return stats(o.workspace, stdout, stderr)
+	case "demo-server":
+		if err := demoservers.Serve(ctx, fs.Arg(0)); err != nil && !errors.Is(err, context.Canceled) {
+			fmt.Fprintln(stderr, "mcp-coordinator demo-server:", err)
+			return 2
+		}
+		return 0
 	}
 	c, err := coordinator.New(coordinator.Options{
-		ConfigPath:  *config,
-		Workspace:   *workspace,
+		ConfigPath:  o.config,
+		Workspace:   o.workspace,
 		Logger:      logger,
-		MaxLimits:   sandbox.Limits{Timeout: maxTimeout, MemoryBytes: int64(maxMemory) << 20},
-		OutputChars: outputChars,
+		MaxLimits:   sandbox.Limits{Timeout: o.maxTimeout, MemoryBytes: int64(o.maxMemory) << 20},
+		OutputChars: o.outputChars,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator:", err)
 		return 2
 	}
 	defer c.Close()
-	switch cmd {
+	switch name {
 	case "serve":
 		return serve(ctx, c, stderr)
 	case "generate":
-		return generate(ctx, c, servers, stdout, stderr)
+		return generate(ctx, c, o.servers, stdout, stderr)
 	default:
-		if fs.NArg() != 1 {
-			fmt.Fprintln(stderr, "usage: mcp-coordinator run [--config F] [--workspace D] [--timeout S] FILE|-")
-			return 2
-		}
-		return runSnippet(ctx, c, fs.Arg(0), timeout, stdin, stdout, stderr)
+		return runSnippet(ctx, c, fs.Arg(0), o.timeout, stdin, stdout, stderr)
 	}
 }
 
@@ -152,13 +158,28 @@ func serve(ctx context.Context, c *coordinator.Coordinator, stderr io.Writer) in
 }
 
 func generate(ctx context.Context, c *coordinator.Coordinator, servers []string, stdout, stderr io.Writer) int {
-	reports, err := c.Generate(ctx, servers, nil)
-	if err != nil {
-		fmt.Fprintln(stderr, "mcp-coordinator generate:", err)
-		return 2
+	// Skipped entries are in the summary: the ones named, or all when none are.
+	var skipped []string
+	named := map[string]bool{}
+	for _, s := range servers {
+		named[s] = true
+	}
+	for _, s := range c.Skipped() {
+		if len(named) == 0 || named[s.Name] {
+			skipped = append(skipped, fmt.Sprintf("%-20s skipped (%s)", s.Name, s.Reason))
+			servers = slices.DeleteFunc(servers, func(n string) bool { return n == s.Name })
+		}
+	}
+	var reports []coordinator.GenerateReport
+	if len(servers) > 0 || len(named) == 0 {
+		var err error
+		if reports, err = c.Generate(ctx, servers, nil); err != nil {
+			fmt.Fprintln(stderr, "mcp-coordinator generate:", err)
+			return 2
+		}
 	}
 	config, workspace := c.Paths()
-	if len(reports) == 0 {
+	if len(reports) == 0 && len(skipped) == 0 {
 		fmt.Fprintf(stderr, "no servers configured in %s\n", config)
 	}
 	code := 0
@@ -167,6 +188,9 @@ func generate(ctx context.Context, c *coordinator.Coordinator, servers []string,
 		if r.Err != nil {
 			code = 1
 		}
+	}
+	for _, s := range skipped {
+		fmt.Fprintln(stdout, s)
 	}
 	fmt.Fprintf(stdout, "workspace: %s\n", workspace)
 	return code
@@ -224,8 +248,3 @@ func logLevel() slog.Level {
 	}
 	return l
 }
-
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

@@ -9,13 +9,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcp-coordinator/mcp-coordinator/examples/demoservers"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/process"
 )
 
 func TestMain(m *testing.M) {
 	process.MaybeRunAsRunner()
-	demoservers.MaybeServe(os.Args)
+	// Started as "mcp-coordinator ..." (through the link that onPath puts on PATH) or as
+	// "<test binary> demo-server NAME", the test binary is the command itself.
+	name := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
+	if name == "mcp-coordinator" || len(os.Args) > 1 && os.Args[1] == "demo-server" {
+		os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	maybeMarkStarted()
 	maybeServe()
 	os.Exit(m.Run())
 }

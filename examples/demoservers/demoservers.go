@@ -3,11 +3,11 @@
 package demoservers
 
 import (
-	"os"
-
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -30,20 +30,25 @@ func New(name string) *mcp.Server {
 	return nil
 }
 
+// Serve serves the demo server called name over stdin and stdout until the client closes the
+// connection or ctx is done. It is what "mcp-coordinator demo-server NAME" runs.
+func Serve(ctx context.Context, name string) error {
+	s := New(name)
+	if s == nil {
+		return fmt.Errorf("unknown demo server %q (%s)", name, strings.Join(Names, ", "))
+	}
+	return s.Run(ctx, &mcp.StdioTransport{})
+}
+
 // MaybeServe serves a demo server over stdio and exits when args are "demo-server NAME": a
 // program (or a test binary) calls it first thing so that it can be configured as an MCP server.
 func MaybeServe(args []string) {
 	if len(args) != 3 || args[1] != "demo-server" {
 		return
 	}
-	s := New(args[2])
-	if s == nil {
-		fmt.Fprintf(os.Stderr, "unknown demo server %q (inventory, orders)\n", args[2])
-		os.Exit(2)
-	}
-	if err := s.Run(context.Background(), &mcp.StdioTransport{}); err != nil {
+	if err := Serve(context.Background(), args[2]); err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		os.Exit(2)
 	}
 	os.Exit(0)
 }

@@ -1,5 +1,6 @@
 // Package testenv finds the real parts the integration tests use: the pinned npm servers and
-// clients in testdata/npm, and the go-sdk example servers installed into .bin by .ci/run.
+// clients in testdata/npm, and the go-sdk example server installed into .bin, both by
+// "bash .ci/install" (the README's install step for the tests).
 //
 // A test that needs a missing part calls [Require]: it skips with a message that says how to
 // install the part, unless MCP_COORDINATOR_REQUIRE_INTEGRATION=1 is set (as .ci/run does), in
@@ -14,6 +15,9 @@ import (
 	"sync"
 	"testing"
 )
+
+// InstallStep is the README's command that installs every real part the tests use.
+const InstallStep = "bash .ci/install (at the repository root)"
 
 // RequireIntegrationEnv is the variable that turns a missing real part into a test failure.
 const RequireIntegrationEnv = "MCP_COORDINATOR_REQUIRE_INTEGRATION"
@@ -55,12 +59,12 @@ func NodeBin(t testing.TB, name string) string {
 	}
 	_, err := os.Stat(p)
 	_, nodeErr := exec.LookPath("node")
-	Require(t, err == nil && nodeErr == nil, "node and "+name, "cd testdata/npm && npm ci")
+	Require(t, err == nil && nodeErr == nil, "node and "+name, InstallStep)
 	return p
 }
 
-// GoServer returns the path of a go-sdk example server installed into .bin by .ci/run
-// ("everything", "memory", "toolschemas", "everything-server").
+// GoServer returns the path of a go-sdk example server installed into .bin by .ci/install
+// ("everything").
 func GoServer(t testing.TB, name string) string {
 	t.Helper()
 	p := filepath.Join(Root(), ".bin", name)
@@ -68,7 +72,6 @@ func GoServer(t testing.TB, name string) string {
 		p += ".exe"
 	}
 	_, err := os.Stat(p)
-	Require(t, err == nil, "go-sdk example server "+name,
-		"GOBIN=$PWD/.bin go install github.com/modelcontextprotocol/go-sdk/examples/server/"+name+"@v1.8.0")
+	Require(t, err == nil, "go-sdk example server "+name, InstallStep)
 	return p
 }

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mcp-coordinator/mcp-coordinator/examples/demoservers"
+)
+
+// command is a subcommand: its synopsis after the name, what it does, and its flags in the
+// order its help lists them (names in flagSpecs).
+type command struct {
+	name, synopsis, summary string
+	flags                   []string
+}
+
+var commands = []command{
+	{"serve", "[--config F] [--workspace D] [limits]",
+		"run as an MCP server over stdio (what Claude Desktop and Claude Code start)",
+		[]string{"config", "workspace", "max-timeout", "max-memory", "output-chars"}},
+	{"generate", "[--config F] [--workspace D] [--server NAME]...",
+		"connect to the configured servers and write their Go packages",
+		[]string{"config", "workspace", "server"}},
+	{"run", "[--config F] [--workspace D] [--timeout T] [limits] FILE|-",
+		"run a Go snippet (FILE, or - for stdin) against the configured servers",
+		[]string{"config", "workspace", "timeout", "max-timeout", "max-memory", "output-chars"}},
+	{"stats", "[--workspace D]",
+		"summarise the usage ledger: tokens kept out of the model's context",
+		[]string{"workspace"}},
+	{"demo-server", strings.Join(demoservers.Names, "|"),
+		"serve a small demo MCP server over stdio (examples/demo-servers.json starts them)",
+		nil},
+	{"version", "", "print the version", nil},
+}
+
+// flagSpec describes a flag: its name, the placeholder of its value, and its help.
+type flagSpec struct {
+	name, arg, help string
+}
+
+var flagSpecs = []flagSpec{
+	{"config", "F", "MCP servers config (default: $MCP_SERVERS_CONFIG, ./.mcp.json, Claude Desktop's)"},
+	{"workspace", "D", "workspace directory (default: $MCP_COORDINATOR_HOME, ~/.mcp-coordinator)"},
+	{"server", "NAME", "only this server; repeatable (default: every configured server)"},
+	{"timeout", "T", "time limit of this run (default: --max-timeout)"},
+	{"max-timeout", "T", "longest time a snippet may ask for (default 30s)"},
+	{"max-memory", "MiB", "heap budget of a snippet (default 256)"},
+	{"output-chars", "N", "cap on the output returned to the model (default 20000)"},
+}
+
+// limitFlags are the flags of the limits group: a snippet may ask for less, never more.
+var limitFlags = map[string]bool{"max-timeout": true, "max-memory": true, "output-chars": true}
+
+// timeForms says which values a time flag (T) takes.
+const timeForms = "seconds (8, 2.5) or a Go duration (90s, 1m30s)"
+
+// options are the values of every command's flags.
+type options struct {
+	config, workspace      string
+	servers                multiFlag
+	timeout, maxTimeout    time.Duration
+	maxMemory, outputChars int
+}
+
+// define adds the flag called name to fs, bound to its field of o.
+func (o *options) define(fs *flag.FlagSet, name string) {
+	spec := lookupFlag(name)
+	switch name {
+	case "config":
+		fs.StringVar(&o.config, name, "", spec.help)
+	case "workspace":
+		fs.StringVar(&o.workspace, name, "", spec.help)
+	case "server":
+		fs.Var(&o.servers, name, spec.help)
+	case "timeout":
+		fs.Var(timeFlag{&o.timeout}, name, spec.help)
+	case "max-timeout":
+		fs.Var(timeFlag{&o.maxTimeout}, name, spec.help)
+	case "max-memory":
+		fs.IntVar(&o.maxMemory, name, 0, spec.help)
+	case "output-chars":
+		fs.IntVar(&o.outputChars, name, 0, spec.help)
+	default:
+		panic("undefined flag " + name)
+	}
+}
+
+func lookupFlag(name string) flagSpec {
+	for _, f := range flagSpecs {
+		if f.name == name {
+			return f
+		}
+	}
+	panic("undefined flag " + name)
+}
+
+func lookupCommand(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// usage is the top-level help: every command with its synopsis, then every flag.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: mcp-coordinator <command> [flags]\n\ncommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "%s\n  %-11s %s\n", strings.TrimRight(fmt.Sprintf("  %-11s %s", c.name, c.synopsis), " "), "", c.summary)
+	}
+	b.WriteString("\nflags:\n")
+	for _, f := range flagSpecs {
+		if !limitFlags[f.name] {
+			writeFlag(&b, f, usedBy(f.name))
+		}
+	}
+	b.WriteString("limits (serve, run): a snippet may ask for less, never more\n")
+	for _, f := range flagSpecs {
+		if limitFlags[f.name] {
+			writeFlag(&b, f, "")
+		}
+	}
+	b.WriteString("T is " + timeForms + ".\n\nmcp-coordinator <command> --help shows one command's flags.\n")
+	return b.String()
+}
+
+// usedBy names the commands that take flag name, in parentheses.
+func usedBy(name string) string {
+	var names []string
+	for _, c := range commands {
+		if slices.Contains(c.flags, name) {
+			names = append(names, c.name)
+		}
+	}
+	return "(" + strings.Join(names, ", ") + ")"
+}
+
+func writeFlag(b *strings.Builder, f flagSpec, suffix string) {
+	help := f.help
+	if suffix != "" {
+		help = suffix + " " + help
+	}
+	fmt.Fprintf(b, "  %-18s %s\n", "--"+f.name+" "+f.arg, help)
+}
+
+// commandHelp is one command's help: its synopsis, what it does, and only its own flags.
+func commandHelp(c command) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "usage: mcp-coordinator %s\n\n%s\n", strings.TrimSpace(c.name+" "+c.synopsis), c.summary)
+	if len(c.flags) == 0 {
+		return b.String()
+	}
+	b.WriteString("\nflags:\n")
+	times := false
+	for _, name := range c.flags {
+		f := lookupFlag(name)
+		writeFlag(&b, f, "")
+		times = times || f.arg == "T"
+	}
+	if times {
+		b.WriteString("T is " + timeForms + ".\n")
+	}
+	if slices.ContainsFunc(c.flags, func(n string) bool { return limitFlags[n] }) {
+		b.WriteString("The limits (--max-*, --output-chars) are the most a snippet gets: execute_code's timeout_seconds\n" +
+			"(or run --timeout) can lower the time limit, never raise it.\n")
+	}
+	return b.String()
+}
+
+// timeFlag is a time flag's value: plain seconds (8, 2.5) or a Go duration (90s, 1m30s).
+type timeFlag struct{ d *time.Duration }
+
+func (f timeFlag) String() string {
+	if f.d == nil || *f.d == 0 {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f timeFlag) Set(v string) error {
+	d, err := parseTime(v)
+	if err != nil {
+		return err
+	}
+	*f.d = d
+	return nil
+}
+
+// parseTime reads plain seconds (8, 2.5) or a Go duration (90s, 1m30s).
+func parseTime(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		secs, ferr := strconv.ParseFloat(v, 64)
+		if ferr != nil || math.IsNaN(secs) || math.IsInf(secs, 0) || math.Abs(secs) > math.MaxInt64/float64(time.Second) {
+			return 0, errors.New("want " + timeForms)
+		}
+		d = time.Duration(secs * float64(time.Second))
+	}
+	if d < 0 {
+		return 0, errors.New("want " + timeForms + ", not a negative time")
+	}
+	return d, nil
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
