@@ -62,7 +62,7 @@ func TestDemoServersConfig(t *testing.T) {
 		t.Fatalf("%s: exit %d\nstdout: %s\nstderr: %s", readmeGenerate, code, out, errOut)
 	}
 	code, out, errOut = runCmd(t, readmeSnippet, strings.Fields(readmeRun)[1:]...)
-	if code != 0 || out != "400 products\n" || !strings.Contains(errOut, "1 tool call (inventory 1)") {
+	if code != 0 || out != "400 products\n" || !strings.Contains(errOut, "[calls: inventory 1 · ") {
 		t.Errorf("%s: exit %d\nstdout: %s\nstderr: %s", readmeRun, code, out, errOut)
 	}
 
