@@ -16,6 +16,13 @@
 //
 //	fs.ListDirectory(fs.ListDirectoryArgs{Path: "/tmp", Depth: mcp_tools.Int(2)})
 //
+// # Results
+//
+// A tool with an output schema returns typed fields decoded from its structuredContent. When
+// the content does not fit the generated type (a server drifting from its schema), the call
+// still succeeds: the fields that fit are set, Blocks and Text() hold the full result, and the
+// mismatch is noted once per tool on the run's stderr.
+//
 // # Errors
 //
 // A tool that reports an error (isError in the MCP result) comes back as a *[ToolError]; a failure to
@@ -32,7 +39,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -167,8 +176,11 @@ func SetTransport(t Transport) {
 }
 
 // Call invokes tool on server. args is marshalled to a JSON object (nil sends {}). When structured
-// is non-nil and the server sent structuredContent, it is decoded into structured. A tool-reported
-// failure is returned as a *ToolError, any other failure as a *CallError.
+// is non-nil and the server sent structuredContent, it is decoded into structured. A
+// structuredContent that does not fit structured never fails the call: the fields that fit are
+// set, the Result keeps the full content, and the mismatch is noted once per tool (see
+// [SetNotes]). A tool-reported failure is returned as a *ToolError, any other failure as a
+// *CallError.
 // Call is safe for concurrent use.
 func Call(server, tool string, args any, structured any) (*Result, error) {
 	t := transport.Load()
@@ -205,11 +217,65 @@ func Call(server, tool string, args any, structured any) (*Result, error) {
 		return nil, &ToolError{Server: server, Tool: tool, Message: msg, Content: res.Content}
 	}
 	if structured != nil && len(res.Structured) > 0 && string(res.Structured) != "null" {
+		// encoding/json goes on past a value of the wrong type and fills what fits; whatever
+		// the error, the call stands, with the fields that decoded and the full content.
 		if err := json.Unmarshal(res.Structured, structured); err != nil {
-			return nil, &CallError{Server: server, Tool: tool, Kind: KindProtocol, Message: "decoding structuredContent: " + err.Error()}
+			noteMismatch(server, tool, err)
 		}
 	}
 	return &res, nil
+}
+
+// SetNotes installs the receiver of the runtime's notes: one line each, without a newline, for
+// whoever reads the snippet's output, such as a structuredContent that did not fit its result
+// type. Each (server, tool) gets at most one note until the next SetNotes. nil drops notes.
+// The sandbox runner calls it once before a snippet runs; snippets cannot reach it.
+func SetNotes(n func(note string)) {
+	notes.mu.Lock()
+	defer notes.mu.Unlock()
+	notes.send = n
+	notes.sent = map[string]bool{}
+}
+
+var notes struct {
+	mu   sync.Mutex
+	send func(string)
+	sent map[string]bool // server NUL tool
+}
+
+// maxNoteDetail bounds the part of a note that quotes the decoder.
+const maxNoteDetail = 200
+
+// noteMismatch notes, once per tool, that its structuredContent did not fit the result type.
+func noteMismatch(server, tool string, err error) {
+	notes.mu.Lock()
+	key := server + "\x00" + tool
+	send := notes.send
+	if send == nil || notes.sent[key] {
+		notes.mu.Unlock()
+		return
+	}
+	notes.sent[key] = true
+	notes.mu.Unlock()
+	detail := err.Error()
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Type != nil {
+		want := te.Type.String()
+		if te.Type.Name() == "" {
+			want = map[reflect.Kind]string{reflect.Struct: "an object", reflect.Map: "an object", reflect.Slice: "an array", reflect.Array: "an array", reflect.Pointer: "a value"}[te.Type.Kind()]
+			if want == "" {
+				want = te.Type.Kind().String()
+			}
+		}
+		detail = fmt.Sprintf("%s where the type has %s", te.Value, want)
+		if te.Field != "" {
+			detail = "at " + te.Field + ": " + detail
+		}
+	}
+	if len(detail) > maxNoteDetail {
+		detail = strings.ToValidUTF8(detail[:maxNoteDetail], "") + "..."
+	}
+	send(fmt.Sprintf("note: %s.%s: structuredContent does not fit the result type (%s); the fields that fit are set and Text() has the full result", server, tool, detail))
 }
 
 // String returns a pointer to s, for optional string arguments.

@@ -80,9 +80,10 @@ type Limits struct {
 type Result struct {
 	// Stdout is what the snippet printed (fmt.Print*, print, println), at most
 	// Limits.OutputBytes. A snippet has no stderr of its own (os is not importable): Stderr holds
-	// the interpreter's trace of the panic that ended a run with a runtime error, innermost
-	// function first, with snippet lines; an engine bounds it (the process engine, to 20 frames
-	// of at most 256 bytes).
+	// the notes of the mcp_tools runtime, one line each (a tool result that did not fit its
+	// type, once per tool), then the interpreter's trace of the panic that ended a run with a
+	// runtime error, innermost function first, with snippet lines; an engine bounds both (the
+	// process engine, to 10 notes of at most 1 KiB and 20 frames of at most 256 bytes).
 	Stdout, Stderr string
 	// Calls is the number of tool calls the snippet made, and ToolBytes the size of the results
 	// they returned into the sandbox; Servers splits both per server. An engine names a bounded

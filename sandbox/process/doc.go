@@ -68,10 +68,11 @@
 //     16, RLIMIT_FSIZE 0, RLIMIT_CORE 0. On Linux, the kernel kills a runner whose coordinator
 //     dies (Pdeathsig); everywhere, a runner exits when its stdin closes.
 //   - What crosses the pipe: the parent bounds every frame by its type (an output chunk, a
-//     trace line, a call, the report), so that nothing a snippet chooses, a panic value, a
+//     trace line, a note of the mcp_tools runtime, a call, the report), so that nothing a snippet chooses, a panic value, a
 //     function's name in a trace, a tool's name, can grow the coordinator's memory. The
 //     runner cuts an error's message to 2 KiB and a trace line to 512 bytes; the parent keeps
-//     64 lines of the last panic's trace and Result.Stderr shows 20 frames.
+//     64 lines of the last panic's trace and Result.Stderr shows 20 frames, after at most 10
+//     notes of 1 KiB.
 //   - Snippets: the parent rejects a snippet above sandbox.MaxSourceBytes (1 MiB) before
 //     parsing it.
 //

@@ -37,6 +37,16 @@ var fakeRunners = map[string]func(w *frameWriter, r *bufio.Reader){
 		}
 		fakeDone(w, report{Kind: sandbox.KindRuntime, Msg: "panic: x"})
 	},
+	"many notes": func(w *frameWriter, r *bufio.Reader) {
+		for range 1000 {
+			w.write(frameNote, 0, []byte(strings.Repeat("n", maxNote)))
+		}
+		fakeDone(w, report{})
+	},
+	"long note": func(w *frameWriter, r *bufio.Reader) {
+		w.write(frameNote, 0, []byte(strings.Repeat("n", maxNote+1)))
+		fakeDone(w, report{})
+	},
 	"long report": func(w *frameWriter, r *bufio.Reader) {
 		fakeDone(w, report{Kind: sandbox.KindRuntime, Msg: "panic: " + strings.Repeat("m", 30<<10)})
 	},
@@ -90,6 +100,8 @@ func TestParentBounds(t *testing.T) {
 		{name: "long server name", stdout: "X invalid call\x00the server name is 1000 bytes, above the 256-byte limit"},
 		{name: "long trace line", kind: sandbox.KindInternal, msg: "runner protocol error: frame 'T' of 4121 bytes is above the 4096-byte limit"},
 		{name: "many trace lines", kind: sandbox.KindRuntime, msg: "panic: x", stderr: "... 9980 more frames\n"},
+		{name: "many notes", stderr: "\n(990 more notes left out)\n"},
+		{name: "long note", kind: sandbox.KindInternal, msg: "runner protocol error: frame 'N' of 1025 bytes is above the 1024-byte limit"},
 		{name: "long report", kind: sandbox.KindRuntime, msg: "panic: mmm"},
 	}
 	for _, tt := range tests {

@@ -19,13 +19,14 @@ const (
 	frameReady   byte = 'Y' // runner -> parent: interpreter ready; payload readyMagic
 	frameOutput  byte = 'O' // runner -> parent: snippet output
 	frameTrace   byte = 'T' // runner -> parent: one line of the interpreter's panic trace
+	frameNote    byte = 'N' // runner -> parent: one line of the runtime's notes (mcp_tools.SetNotes)
 	frameCall    byte = 'C' // runner -> parent: tool call id: server NUL tool NUL arguments
 	frameCallOne byte = 'S' // runner -> parent: as frameCall, from a snippet with no other goroutine
 	frameDone    byte = 'D' // runner -> parent: the run ended, JSON report
 )
 
 // readyMagic identifies a runner of this protocol version.
-const readyMagic = "mcp-coordinator sandbox runner 2"
+const readyMagic = "mcp-coordinator sandbox runner 3"
 
 const headerSize = 9
 

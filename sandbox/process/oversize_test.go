@@ -11,9 +11,10 @@ import (
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/sandboxtest"
 )
 
-// maxStderr is the most bytes Result.Stderr may hold: a formatted trace is at most 22 lines
-// of at most 256 bytes.
-const maxStderr = 8 << 10
+// maxStderr is the most bytes Result.Stderr may hold: at most maxNotes notes of maxNote bytes
+// and a line saying how many more were left out, then a formatted trace of at most 22 lines of
+// at most 256 bytes.
+const maxStderr = maxNotes*(maxNote+1) + 64 + 8<<10
 
 // TestOversizedValues runs snippets that push huge values across the pipe through the paths
 // the output limit does not cover: panic values, trace lines (a function's name), compile

@@ -130,6 +130,7 @@ func serve(stdin io.Reader, stdout io.Writer, warm bool) int {
 		warmJSON()
 	}
 	mcp_tools.SetTransport(r.call)
+	mcp_tools.SetNotes(r.note)
 	onCPULimit(func() {
 		r.finish(report{Kind: sandbox.KindTimeout, Msg: "the snippet used its CPU time limit"})
 	})
@@ -273,6 +274,14 @@ func (w traceWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// note sends one of the runtime's notes, cut to maxNote bytes.
+func (r *runner) note(text string) {
+	r.out.write(frameNote, 0, []byte(yaegirun.Cut(text, maxNote)))
+}
+
+// maxNote bounds one note; mcp_tools keeps its notes shorter.
+const maxNote = 1 << 10
 
 // call is the mcp_tools transport: one call frame out, one reply frame back. A call made while
 // the snippet has no other goroutine goes out as frameCallOne, which the parent makes on its

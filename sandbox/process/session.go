@@ -41,6 +41,8 @@ type session struct {
 	out       []byte
 	overflow  bool
 	trace     yaegirun.Trace
+	notes     []string // the runtime's notes, at most maxNotes
+	notesCut  int      // notes past maxNotes, left out
 	done      *report
 	protoErr  error
 }
@@ -89,6 +91,7 @@ func (s *session) run(ctx context.Context, start time.Time, prog *prepare.Progra
 	s.abandoned = true
 	s.rmu.Unlock()
 	s.res.Stdout = string(s.out)
+	s.res.Stderr = s.noteText()
 	switch {
 	case s.done != nil:
 		return s.reported()
@@ -137,6 +140,10 @@ const (
 	maxReportFrame = 64 << 10 // a report; the runner cuts its message to maxMessage
 )
 
+// maxNotes bounds the notes a run keeps: one per tool called at most, and a snippet may call
+// many tools.
+const maxNotes = 10
+
 // frameLimit bounds a frame from the runner by its type. A frame above its limit is a protocol
 // error, except a call, which fails.
 func (s *session) frameLimit(typ byte) int {
@@ -145,6 +152,8 @@ func (s *session) frameLimit(typ byte) int {
 		return outputChunk
 	case frameTrace:
 		return maxTraceFrame
+	case frameNote:
+		return maxNote
 	case frameCall, frameCallOne:
 		return 2*maxName + 2 + s.e.maxArgs
 	case frameDone:
@@ -216,6 +225,12 @@ func (s *session) handle(ctx context.Context, sem chan struct{}, f frame, err er
 		s.out = append(s.out, f.payload...)
 	case frameTrace:
 		s.trace.Add(string(f.payload))
+	case frameNote:
+		if len(s.notes) < maxNotes {
+			s.notes = append(s.notes, string(f.payload))
+		} else {
+			s.notesCut++
+		}
 	case frameCall:
 		if !acquire(ctx, sem) {
 			return false
@@ -341,7 +356,20 @@ func (s *session) reported() *sandbox.Error {
 	return e
 }
 
-// addTrace sets the line and the Stderr trace of a runtime error.
+// noteText is the run's notes, one per line.
+func (s *session) noteText() string {
+	var b strings.Builder
+	for _, n := range s.notes {
+		b.WriteString(strings.ReplaceAll(n, "\n", " "))
+		b.WriteByte('\n')
+	}
+	if s.notesCut > 0 {
+		fmt.Fprintf(&b, "(%d more notes left out)\n", s.notesCut)
+	}
+	return b.String()
+}
+
+// addTrace sets the line of a runtime error and adds its trace to Stderr, after the notes.
 func (s *session) addTrace(e *sandbox.Error) {
 	if e.Kind != sandbox.KindRuntime {
 		return
@@ -349,7 +377,7 @@ func (s *session) addTrace(e *sandbox.Error) {
 	if e.Line == 0 {
 		e.Line = s.trace.PanicLine()
 	}
-	s.res.Stderr = s.trace.Format()
+	s.res.Stderr += s.trace.Format()
 }
 
 // stopped is the error of a run killed at its deadline or cancelled by the caller.
