@@ -244,6 +244,11 @@ func (p *Pool) Tools(ctx context.Context, server string) ([]*mcp.Tool, error) {
 // MCP CallToolResult as JSON. A result with isError set is a normal answer. It implements
 // sandbox.ToolCaller.
 //
+// Against the tool's schemas, CallTool sends a null in a required array or object property of
+// args as [] or {}, and returns each integer of structuredContent that is written with a
+// fraction or an exponent (1.0, 1e2) as an integer literal (see internal/jsonnorm), so that
+// typed stubs and servers read each other as the schemas mean.
+//
 // CallTool waits for a starting server and restarts a failed or exited one (paced by a
 // backoff). The error, an [*Error], is one line: an unknown server (with the configured
 // names), an unknown tool (with close names), a server that is down (with its reason and
@@ -258,14 +263,18 @@ func (p *Pool) CallTool(ctx context.Context, server, tool string, args json.RawM
 	if err != nil {
 		return nil, err
 	}
-	if !s.hasTool(tool) {
+	t := s.tool(tool)
+	if t == nil {
 		// The list may be stale (a list_changed we missed): look once more, but not more than
 		// once a second, so a snippet looping on a wrong name does not flood the server.
-		if !s.mayRelist() || s.refresh(ctx, c) != nil || !s.hasTool(tool) {
+		if !s.mayRelist() || s.refresh(ctx, c) != nil {
+			return nil, s.unknownTool(tool)
+		}
+		if t = s.tool(tool); t == nil {
 			return nil, s.unknownTool(tool)
 		}
 	}
-	return s.call(ctx, c, tool, args)
+	return s.call(ctx, c, t, args)
 }
 
 // Update applies a changed config: servers not in servers are stopped, new ones are added

@@ -17,6 +17,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcp-coordinator/mcp-coordinator/internal/jsonnorm"
 )
 
 // server is one configured server and its connection attempts.
@@ -441,10 +443,14 @@ func listTools(ctx context.Context, sess *mcp.ClientSession) ([]*mcp.Tool, error
 	return tools, nil
 }
 
-func (s *server) hasTool(name string) bool {
+// tool returns the tool of the last listing named name, or nil.
+func (s *server) tool(name string) *mcp.Tool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.ContainsFunc(s.tools, func(t *mcp.Tool) bool { return t.Name == name })
+	if i := slices.IndexFunc(s.tools, func(t *mcp.Tool) bool { return t.Name == name }); i >= 0 {
+		return s.tools[i]
+	}
+	return nil
 }
 
 func (s *server) unknownTool(tool string) error {
@@ -468,8 +474,10 @@ func (s *server) unknownTool(tool string) error {
 	return errorf(KindUnknownTool, s.cfg.Name, tool, nil, "%s", msg)
 }
 
-// call makes one tool call on c.
-func (s *server) call(ctx context.Context, c *conn, tool string, args json.RawMessage) (json.RawMessage, error) {
+// call makes one tool call on c, its arguments and result normalised against the tool's schemas.
+func (s *server) call(ctx context.Context, c *conn, t *mcp.Tool, args json.RawMessage) (json.RawMessage, error) {
+	tool := t.Name
+	args = jsonnorm.EmptyRequired(t.InputSchema, args)
 	callCtx, cancel := c.bound(ctx)
 	defer cancel()
 	if d := s.p.opts.CallTimeout; d > 0 {
@@ -480,6 +488,14 @@ func (s *server) call(ctx context.Context, c *conn, tool string, args json.RawMe
 	res, err := c.sess.CallTool(callCtx, &mcp.CallToolParams{Name: tool, Arguments: args})
 	if err != nil {
 		return nil, s.callErr(ctx, callCtx, c, tool, err)
+	}
+	if t.OutputSchema != nil && res.StructuredContent != nil {
+		// Encoded once here, so that the result's encoding below copies it.
+		sc, err := json.Marshal(res.StructuredContent)
+		if err != nil {
+			return nil, errorf(KindProtocol, s.cfg.Name, tool, err, "server %q: the result of %s cannot be encoded: %v", s.cfg.Name, tool, err)
+		}
+		res.StructuredContent = json.RawMessage(jsonnorm.Integers(t.OutputSchema, sc))
 	}
 	out, err := json.Marshal(res)
 	if err != nil {
