@@ -14,7 +14,7 @@
 // and [Bool]; for an optional object write &T{...}. (There is no generic Ptr: the sandbox's
 // interpreter cannot mix a generic source function into a compiled package.)
 //
-//	fs.ListDirectory(fs.ListDirectoryArgs{Path: "/tmp", Depth: mcp_tools.Int(2)})
+//	filesystem.ReadTextFile(filesystem.ReadTextFileArgs{Path: "/tmp/app.log", Tail: mcp_tools.Float(20)})
 //
 // # Results
 //
