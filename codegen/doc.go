@@ -46,12 +46,16 @@
 //
 //   - object with properties -> named struct; without properties -> map[string]T (T from
 //     additionalProperties, else any)
-//   - array -> []T (items missing or a tuple -> []any)
-//   - string, integer, number, boolean -> string, int64, float64, bool; no type -> any
+//   - array -> []T (items missing or a tuple, prefixItems or an items list -> []any)
+//   - string, integer, number, boolean -> string, int64, float64, bool
+//   - no type -> any: "properties", "items" or "additionalProperties" alone constrain objects
+//     or arrays but let any other value through; only enum and const values give a type
 //   - ["T","null"], anyOf/oneOf with a null member, "nullable": true, null in an enum -> nullable
 //   - anyOf/oneOf of objects -> one struct with every variant's fields, all optional; variants of
-//     one scalar type -> that type; any other union (also "type": [A, B]) -> any;
-//     integer or number -> float64
+//     one scalar type -> that type; a member that does not say its type ({}, true, constraints
+//     only) -> any, unless the schema declares one type, which the members then only refine; any
+//     other union (also "type": [A, B]) -> any; integer or number, in "type", the members or an
+//     enum -> float64
 //   - allOf -> its members merged; members that only add constraints ({"required": [...]}) and
 //     if/then/else are ignored
 //   - enum and const -> the plain type, a comment listing the values and untyped constants

@@ -71,6 +71,19 @@ func TestHardSchemas(t *testing.T) {
 				"C *float64 `json:\"c,omitempty\"`", "D *string `json:\"d,omitempty\"`"},
 		},
 		{
+			name: "no type: not narrowed by keywords alone",
+			tools: `[{"name":"t","inputSchema":{"type":"object","properties":{
+				"p":{"properties":{"x":{"type":"string"}}},"i":{"items":{"type":"string"}},"m":{"additionalProperties":{"type":"string"}},
+				"e":{"enum":[1,2.5]},"c":{"const":"x"},"u":{"anyOf":[{"type":"integer"},{"type":"number"}]},
+				"w":{"anyOf":[{"type":"number"},{}]},"b":{"oneOf":[{"type":"string"},true]},"f":{"anyOf":[{"type":"string"},false]},
+				"o":{"anyOf":[{"properties":{"x":{"type":"string"}}},{"properties":{"y":{"type":"string"}}}]},
+				"t":{"type":"array","prefixItems":[{"type":"string"}],"items":{"type":"integer"}}}}}]`,
+			want: []string{"P any `json:\"p,omitempty\"`", "I any `json:\"i,omitempty\"`", "M any `json:\"m,omitempty\"`",
+				"E *float64 `json:\"e,omitempty\"`", "C *string `json:\"c,omitempty\"`", "U *float64 `json:\"u,omitempty\"`",
+				"W any `json:\"w,omitempty\"`", "B any `json:\"b,omitempty\"`", "F *string `json:\"f,omitempty\"`",
+				"O any `json:\"o,omitempty\"`", "T []any `json:\"t,omitempty\"`"},
+		},
+		{
 			name: "declared type refined by variants",
 			tools: `[{"name":"t","inputSchema":{"type":"object","properties":{
 				"a":{"type":"array","anyOf":[{"items":{"type":"string"}},{"minItems":1,"items":{"type":"string"}}]},

@@ -142,7 +142,7 @@ func (tg *toolGen) typeOfView(d *document, v *view) typeInfo {
 		}
 		return typeInfo{t: &goType{kind: kMap, elem: elem}}
 	case "array":
-		if v.items == nil {
+		if v.items == nil || v.tuple {
 			return typeInfo{t: &goType{kind: kSlice, elem: anyType}}
 		}
 		e := tg.typeOf(d, *v.items)
@@ -160,25 +160,22 @@ func (tg *toolGen) typeOfView(d *document, v *view) typeInfo {
 	return typeInfo{t: anyType}
 }
 
-// inferTypes guesses the type of a schema without "type" from its other keywords.
+// inferTypes is the type of a schema without "type": the types of its enum or const values,
+// which are exact. Other keywords do not narrow it: "properties" or "items" alone constrain
+// objects or arrays but let any other value through, so such a schema stays any.
 func inferTypes(v *view) []string {
-	switch {
-	case len(v.props) > 0 || v.addl != nil:
-		return []string{"object"}
-	case v.items != nil:
-		return []string{"array"}
-	case v.hasEnum && len(v.enum) > 0:
-		var types []string
-		for _, e := range v.enum {
-			t := jsonType(e)
-			if !contains(types, t) {
-				types = append(types, t)
-			}
-		}
-		sort.Strings(types)
-		return types
+	if !v.hasEnum || len(v.enum) == 0 {
+		return nil
 	}
-	return nil
+	var types []string
+	for _, e := range v.enum {
+		t := jsonType(e)
+		if !contains(types, t) {
+			types = append(types, t)
+		}
+	}
+	sort.Strings(types)
+	return types
 }
 
 // jsonType is the JSON Schema type of a decoded JSON value.
@@ -201,23 +198,26 @@ func jsonType(e any) string {
 	return "null"
 }
 
-// unionOf maps an anyOf/oneOf: objects merge into one struct, variants of one scalar type become
-// that type, anything else is any (so arguments take a plain Go value: true, "x", 3).
+// unionOf maps an anyOf/oneOf. With one declared type, the variants only refine it (object
+// variants add their fields); with several, the variants are ignored. Without a declared type,
+// object variants merge into one struct, variants of one scalar type become that type (integer
+// and number: float64), and anything else is any (so arguments take a plain Go value: true, "x",
+// 3), as is a union with a member that does not say its type ({}, true, {"minimum": 2}).
 func (tg *toolGen) unionOf(d *document, v *view) typeInfo {
 	var views []*view
 	allObjects, anyObject, nullable := true, false, false
 	for _, s := range v.variants {
 		vv := d.viewOf(s, map[string]bool{})
 		views = append(views, vv)
-		allObjects = allObjects && len(vv.props) > 0
+		object := len(vv.types) == 1 && vv.types[0] == "object"
+		allObjects = allObjects && object && len(vv.props) > 0
 		anyObject = anyObject || len(vv.props) > 0
 		nullable = nullable || vv.nullable
 	}
-	ownObject := len(v.types) == 1 && v.types[0] == "object"
-	if len(v.props) > 0 || allObjects || ownObject && anyObject {
+	switch {
+	case len(v.types) == 1 && v.types[0] == "object" && (anyObject || len(v.props) > 0):
 		return tg.objectType(d, v)
-	}
-	if len(v.types) == 1 {
+	case len(v.types) >= 1:
 		// The variants only refine the declared type.
 		own := *v
 		own.variants = nil
@@ -227,6 +227,10 @@ func (tg *toolGen) unionOf(d *document, v *view) typeInfo {
 			}
 		}
 		return tg.typeOfView(d, &own)
+	case v.open:
+		return typeInfo{t: anyType}
+	case allObjects:
+		return tg.objectType(d, v)
 	}
 	if len(views) == 1 {
 		return tg.typeOf(d, v.variants[0])
@@ -239,7 +243,7 @@ func (tg *toolGen) unionOf(d *document, v *view) typeInfo {
 		if len(t) == 0 {
 			t = inferTypes(vv)
 		}
-		if len(t) != 1 || len(vv.variants) > 0 {
+		if len(t) != 1 || len(vv.variants) > 0 || vv.open {
 			kinds = append(kinds, "any")
 			continue
 		}
