@@ -93,7 +93,7 @@ func Generate(server, pkg string, tools []*mcp.Tool) (*Package, error) {
 		tg.result = g.top.claim(tg.fn + "Result")
 		tg.in = &document{root: canon[i].m["inputSchema"], rootName: tg.args}
 		if out, ok := canon[i].m["outputSchema"]; ok && out != nil {
-			tg.out = &document{root: out, rootName: tg.result}
+			tg.out = &document{root: out, rootName: tg.result, result: true}
 		}
 	}
 	for _, tg := range tgs { // then everything nested, tool by tool

@@ -63,11 +63,13 @@
 //   - local $ref ("#", "#/$defs/X", "#/definitions/X", "#/properties/a", any JSON pointer, and
 //     "#anchor") is resolved, recursively; remote, dangling or purely cyclic refs -> any
 //
-// Fields: required -> plain value; optional or nullable scalars and structs -> pointer;
-// slices, maps and any stay plain. Optional fields have omitempty, so an explicit
-// 0 or false in a pointer is still sent; a required nullable field is sent as null when nil. A
-// struct field that refers back to a struct being defined is a pointer. Fields are sorted by
-// their JSON name. A property whose name encoding/json cannot use as a tag (such as "a,b") is
+// Fields of argument types: required -> plain value; optional or nullable scalars and structs ->
+// pointer; slices, maps and any stay plain. Optional fields have omitempty, so an explicit 0 or
+// false in a pointer is still sent; a required nullable field is sent as null when nil. Fields of
+// result types (decoded from structuredContent) are plain values, zero when absent or null: a
+// snippet reads them without dereferencing, and printing one prints its value. In both, a struct
+// field that refers back to a struct being defined is a pointer. Fields are sorted by their JSON
+// name. A property whose name encoding/json cannot use as a tag (such as "a,b") is
 // left out and named in the struct's comment.
 //
 // # Generated code

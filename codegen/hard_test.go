@@ -151,7 +151,7 @@ func TestHardSchemas(t *testing.T) {
 			tools: `[{"name":"t","inputSchema":{"type":"object"},"outputSchema":{"type":"object","properties":{
 				"content":{"type":"string"},"text":{"type":"string"},"n":{"type":"integer"}},"required":["content","n"]}}]`,
 			want: []string{"Blocks  []mcp_tools.Content `json:\"-\"`", "Content string `json:\"content\"`",
-				"Text2 *string `json:\"text,omitempty\"`", "N int64 `json:\"n\"`", `mcp_tools.Call("s", "t", args, out)`,
+				"Text2 string `json:\"text,omitempty\"`", "N int64 `json:\"n\"`", `mcp_tools.Call("s", "t", args, out)`,
 				"func (r *TResult) Text() string {"},
 		},
 		{

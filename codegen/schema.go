@@ -13,6 +13,7 @@ import (
 type document struct {
 	root     any
 	rootName string            // the Go type of the root: XArgs or XResult
+	result   bool              // an output schema: its types are decoded, not sent
 	anchors  map[string]string // $anchor -> pointer, built on first use
 }
 

@@ -376,9 +376,9 @@ func (tg *toolGen) fillStruct(d *document, v *view, sd *structDecl) {
 		f := field{name: names.claim(GoName(k)), json: k, t: ti.t, omit: !required}
 		switch ti.t.kind {
 		case kString, kInt, kFloat, kBool:
-			f.ptr = !required || ti.nullable
+			f.ptr = !d.result && (!required || ti.nullable)
 		case kStruct:
-			f.ptr = !required || ti.nullable || tg.building[ti.t.name]
+			f.ptr = !d.result && (!required || ti.nullable) || tg.building[ti.t.name]
 		}
 		f.doc = fieldDoc(d.viewOf(s, map[string]bool{}), ti)
 		sd.fields = append(sd.fields, f)

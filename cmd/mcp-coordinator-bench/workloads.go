@@ -245,10 +245,7 @@ if err != nil {
 count := map[string]int{}
 authors := map[string]map[string]int{}
 for _, c := range res.Commits {
-	if c.Stat == nil || c.Author == nil {
-		continue
-	}
-	for _, line := range strings.Split(*c.Stat, "\n") {
+	for _, line := range strings.Split(c.Stat, "\n") {
 		name, _, ok := strings.Cut(line, " | ")
 		if !ok {
 			continue
@@ -258,7 +255,7 @@ for _, c := range res.Commits {
 		if authors[name] == nil {
 			authors[name] = map[string]int{}
 		}
-		authors[name][*c.Author]++
+		authors[name][c.Author]++
 	}
 }
 top := func(m map[string]int, n int) []string {
