@@ -34,13 +34,30 @@
 // # Names
 //
 // [PackageName] maps the config key to the package name (and last element of the import path).
-// [GoName] maps tool and property names to exported identifiers. Clashes are settled with a "2",
-// "3" suffix, in this order: function names first (tools sorted by MCP name), then the XArgs and
-// XResult types, then nested types and constants tool by tool. Inside a struct, fields take their
-// names in the order of their JSON names; the result struct reserves Content and Text. A
-// $defs/definitions entry K gets the type name GoName(K), prefixed with the function name when
-// that is taken. Other nested object types are named after their place: parent type + field
-// name (EditFileArgs.edits[] -> EditFileArgsEdits), + "Value" for map values.
+// [GoName] maps tool and property names to exported identifiers. Function names come first
+// (tools sorted by MCP name; a clash gets a "2", "3" suffix), then the XArgs and XResult types,
+// then nested types, then constants. Inside a struct, fields take their names in the order of
+// their JSON names (a clash gets a suffix); the result struct reserves Blocks and Text.
+//
+// A nested object type is named after its $defs/definitions key K (GoName(K)), else after its
+// property: singular for the items of an array ("entities" -> Entity, "addresses" -> Address,
+// "categories" -> Category), with "Value" added for the values of a map ("labels" -> LabelsValue).
+// A name that is taken (by a function, an XArgs or XResult, or an earlier type of another shape)
+// gets the name of the type it was met in as a prefix (SearchNodesResult + Entity ->
+// SearchNodesResultEntity), then a "2", "3" suffix. Types are named in the order they were met:
+// tools in MCP-name order, arguments before results, depth first. Enum constants are named after
+// the type and field they constrain, then the value (EchoArgs + Mode + Fast).
+//
+// # One type per shape
+//
+// Within one package, nested object types of the same Go shape (fields, types, pointers, tags
+// and allowed values) are one type, across tools and across arguments and results, so a result
+// can be passed to another tool without conversion (server-memory's search_nodes returns
+// []Entity, which create_entities takes). Comments do not count: the first type met keeps its
+// own. Argument and result types of one schema differ when it has optional scalar or object
+// fields (pointers in arguments, plain values in results): they are two shapes, and the second
+// takes a prefixed name. A recursive type matches another recursive type of its shape; types in
+// a cycle through other types are shared only with themselves.
 //
 // # Schema mapping
 //
@@ -78,9 +95,18 @@
 // DO NOT EDIT.", is gofmt-clean, and uses only what the sandbox's interpreter handles well: flat
 // structs with json tags, untyped constants, plain functions and one Text method per result; no
 // embedded structs, custom marshalers or generics. Declarations are grouped per tool (tools sorted
-// by Go name): the function, then its types and constants in the order they were met.
+// by Go name): the function, then its types and constants in the order they were met; a type
+// that several tools share is declared with the first.
 // Descriptions become line comments that are safe whatever they hold (backticks, "*/", control
 // characters, invalid UTF-8, "+build" lines) and wrapped at 100 columns.
+//
+// # The compact view
+//
+// [Package.View] shows the declarations of one or several tools as a model needs them to write a
+// call: the description, the function and the types it uses, each once, without the per-tool
+// boilerplate (Blocks, Text, "XArgs holds ..."), without json tags that follow from the field
+// names, and with "// required" on argument fields whose zero value would be sent. Its comments
+// are not wrapped. [ToolDoc.Doc] is the view of one tool.
 //
 // The hash covers [Package.ToolsJSON]: every tool marshalled by the go-sdk, decoded and
 // re-encoded with sorted keys, sorted by name, indented.

@@ -58,7 +58,7 @@ func TestHardSchemas(t *testing.T) {
 				{"type":"object","properties":{"kind":{"const":"c"},"r":{"type":"number"}},"required":["kind","r"]},
 				{"type":"object","properties":{"kind":{"const":"s"},"side":{"type":"number"}},"required":["kind","side"]}]}},
 				"required":["s"]}}]`,
-			want: []string{"S TArgsS `json:\"s\"`", "type TArgsS struct {", `// One of: "c", "s".`,
+			want: []string{"S S `json:\"s\"`", "type S struct {", `// One of: "c", "s".`,
 				"Kind *string `json:\"kind,omitempty\"`", "R *float64 `json:\"r,omitempty\"`", "Side *float64 `json:\"side,omitempty\"`"},
 		},
 		{
@@ -89,7 +89,7 @@ func TestHardSchemas(t *testing.T) {
 				"a":{"type":"array","anyOf":[{"items":{"type":"string"}},{"minItems":1,"items":{"type":"string"}}]},
 				"o":{"type":"object","anyOf":[{"properties":{"x":{"type":"string"}}},{"additionalProperties":true}]},
 				"n":{"anyOf":[{"type":["string","null"]},{"type":"string","maxLength":3}]}}}}]`,
-			want: []string{"A []string `json:\"a,omitempty\"`", "O *TArgsO `json:\"o,omitempty\"`", "X *string `json:\"x,omitempty\"`",
+			want: []string{"A []string `json:\"a,omitempty\"`", "O *O `json:\"o,omitempty\"`", "X *string `json:\"x,omitempty\"`",
 				"N *string `json:\"n,omitempty\"`"},
 		},
 		{
@@ -99,7 +99,7 @@ func TestHardSchemas(t *testing.T) {
 				"c":{"type":"object","additionalProperties":{"type":"object","properties":{"x":{"type":"string"}}}}},
 				"required":["a"]}}]`,
 			want: []string{"A map[string]int64 `json:\"a\"`", "B map[string]any `json:\"b,omitempty\"`",
-				"C map[string]TArgsCValue `json:\"c,omitempty\"`", "type TArgsCValue struct {"},
+				"C map[string]CValue `json:\"c,omitempty\"`", "type CValue struct {"},
 		},
 		{
 			name: "enums",
@@ -163,7 +163,7 @@ func TestHardSchemas(t *testing.T) {
 			name: "definition named like a function",
 			tools: `[{"name":"Point","inputSchema":{"type":"object","$defs":{"Point":{"type":"object","properties":{"x":{"type":"number"}}}},
 				"properties":{"p":{"$ref":"#/$defs/Point"}}}}]`,
-			want: []string{"func Point(args PointArgs)", "P *PointPoint `json:\"p,omitempty\"`", "type PointPoint struct {"},
+			want: []string{"func Point(args PointArgs)", "P *PointArgsPoint `json:\"p,omitempty\"`", "type PointArgsPoint struct {"},
 		},
 		{
 			name:  "$ref cycles and dangling refs",

@@ -46,7 +46,7 @@ func main() {
 	r, err := my_server.DoIt(my_server.DoItArgs{
 		Type: "t", X: "dash", Id: "lower", ID: mcp_tools.Int(0), Count: mcp_tools.Int(0),
 		Flag: mcp_tools.Bool(false), Mode: mcp_tools.String(my_server.DoItArgsModeSlow),
-		Nested: my_server.DoItArgsNested{XY: 1.5}, Raw: true,
+		Nested: my_server.Nested{XY: 1.5}, Raw: true,
 	})
 	if err != nil {
 		fmt.Println("error:", err)

@@ -175,13 +175,13 @@ rows, err := csv.NewReader(strings.NewReader(f.Content)).ReadAll()
 if err != nil {
 	panic(err)
 }
-var ents []memory.CreateEntitiesArgsEntities
-var rels []memory.CreateRelationsArgsRelations
+var ents []memory.Entity
+var rels []memory.Relation
 for _, r := range rows[1:] {
-	ents = append(ents, memory.CreateEntitiesArgsEntities{Name: r[0], EntityType: "person",
+	ents = append(ents, memory.Entity{Name: r[0], EntityType: "person",
 		Observations: []string{"team " + r[1], "city " + r[4], "skills " + strings.ReplaceAll(r[3], ";", ", ")}})
 	if r[2] != "" {
-		rels = append(rels, memory.CreateRelationsArgsRelations{From: r[0], To: r[2], RelationType: "reports_to"})
+		rels = append(rels, memory.Relation{From: r[0], To: r[2], RelationType: "reports_to"})
 	}
 }
 if _, err := memory.CreateEntities(memory.CreateEntitiesArgs{Entities: ents}); err != nil {
