@@ -67,6 +67,7 @@
 //   - string, integer, number, boolean -> string, int64, float64, bool
 //   - no type -> any: "properties", "items" or "additionalProperties" alone constrain objects
 //     or arrays but let any other value through; only enum and const values give a type
+//     (integer values give float64: 1.0 is a valid instance of {"const": 1})
 //   - ["T","null"], anyOf/oneOf with a null member, "nullable": true, null in an enum -> nullable
 //   - anyOf/oneOf of objects -> one struct with every variant's fields, all optional; variants of
 //     one scalar type -> that type; a member that does not say its type ({}, true, constraints

@@ -163,8 +163,10 @@ func (tg *toolGen) typeOfView(d *document, v *view) typeInfo {
 }
 
 // inferTypes is the type of a schema without "type": the types of its enum or const values,
-// which are exact. Other keywords do not narrow it: "properties" or "items" alone constrain
-// objects or arrays but let any other value through, so such a schema stays any.
+// which are exact, except that integers count as numbers (float64): an instance may write 1 as
+// 1.0, and the coordinator rewrites 1.0 as 1 only where a schema says "integer". Other keywords
+// do not narrow the type: "properties" or "items" alone constrain objects or arrays but let any
+// other value through, so such a schema stays any.
 func inferTypes(v *view) []string {
 	if !v.hasEnum || len(v.enum) == 0 {
 		return nil
@@ -172,6 +174,9 @@ func inferTypes(v *view) []string {
 	var types []string
 	for _, e := range v.enum {
 		t := jsonType(e)
+		if t == "integer" {
+			t = "number"
+		}
 		if !contains(types, t) {
 			types = append(types, t)
 		}
