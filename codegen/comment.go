@@ -76,10 +76,7 @@ func commentLines(text string, indent int) []string {
 		}
 	}
 	for i, l := range out {
-		// gofmt moves every "// +build" line of a file to its top, as a build constraint.
-		if t := strings.TrimLeft(l, " "); strings.HasPrefix(t, "+build") {
-			out[i] = l[:len(l)-len(t)] + "`+build`" + t[len("+build"):]
-		}
+		out[i] = safeLine(l)
 	}
 	return out
 }

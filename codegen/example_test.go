@@ -30,23 +30,59 @@ func ExampleGenerate() {
 	// Output:
 	// package my_server
 	// func Echo(args EchoArgs) (*EchoResult, error)
-	// // Echo calls the MCP tool "echo".
 	// // Echoes back the input.
-	// func Echo(args EchoArgs) (*EchoResult, error)
+	// func Echo(args EchoArgs) (*EchoResult, error) // echo
 	//
-	// // EchoArgs holds the arguments of Echo.
 	// type EchoArgs struct {
-	// 	// Message to echo.
-	// 	Message string `json:"message"`
-	// 	Times   *int64 `json:"times,omitempty"`
+	// 	Message string // required. Message to echo.
+	// 	Times   *int64
+	// }
+}
+
+// Two tools that share the shape of an item: one type Item, which the view prints once.
+func ExamplePackage_View() {
+	item := map[string]any{
+		"type": "object",
+		"properties": map[string]any{
+			"name":  map[string]any{"type": "string"},
+			"price": map[string]any{"type": "number", "description": "In euros."},
+		},
+		"required": []any{"name", "price"},
+	}
+	list := map[string]any{"type": "object", "properties": map[string]any{
+		"items": map[string]any{"type": "array", "items": item}}, "required": []any{"items"}}
+	tools := []*mcp.Tool{
+		{Name: "add_items", Description: "Adds items to the cart.", InputSchema: list},
+		{Name: "list_items", Description: "Lists the cart.", InputSchema: map[string]any{"type": "object"}, OutputSchema: list},
+	}
+	pkg, err := codegen.Generate("shop", "", tools)
+	if err != nil {
+		panic(err)
+	}
+	view, err := pkg.View("ListItems", "AddItems")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(view)
+	// Output:
+	// // Lists the cart.
+	// func ListItems(args ListItemsArgs) (*ListItemsResult, error) // list_items
+	//
+	// // Adds items to the cart.
+	// func AddItems(args AddItemsArgs) (*AddItemsResult, error) // add_items
+	//
+	// type ListItemsArgs struct{}
+	//
+	// type ListItemsResult struct {
+	// 	Items []Item
 	// }
 	//
-	// // EchoResult holds the result of Echo.
-	// type EchoResult struct {
-	// 	// Blocks are the tool's content blocks (text, images, resources); Text() joins their text.
-	// 	Blocks []mcp_tools.Content `json:"-"`
+	// type Item struct {
+	// 	Name  string  // required
+	// 	Price float64 // required. In euros.
 	// }
 	//
-	// // Text returns the text of the content blocks, joined by newlines.
-	// func (r *EchoResult) Text() string
+	// type AddItemsArgs struct {
+	// 	Items []Item // required
+	// }
 }

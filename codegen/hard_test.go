@@ -58,7 +58,7 @@ func TestHardSchemas(t *testing.T) {
 				{"type":"object","properties":{"kind":{"const":"c"},"r":{"type":"number"}},"required":["kind","r"]},
 				{"type":"object","properties":{"kind":{"const":"s"},"side":{"type":"number"}},"required":["kind","side"]}]}},
 				"required":["s"]}}]`,
-			want: []string{"S TArgsS `json:\"s\"`", "type TArgsS struct {", `// One of: "c", "s".`,
+			want: []string{"S S `json:\"s\"`", "type S struct {", `// One of: "c", "s".`,
 				"Kind *string `json:\"kind,omitempty\"`", "R *float64 `json:\"r,omitempty\"`", "Side *float64 `json:\"side,omitempty\"`"},
 		},
 		{
@@ -71,12 +71,25 @@ func TestHardSchemas(t *testing.T) {
 				"C *float64 `json:\"c,omitempty\"`", "D *string `json:\"d,omitempty\"`"},
 		},
 		{
+			name: "no type: not narrowed by keywords alone",
+			tools: `[{"name":"t","inputSchema":{"type":"object","properties":{
+				"p":{"properties":{"x":{"type":"string"}}},"i":{"items":{"type":"string"}},"m":{"additionalProperties":{"type":"string"}},
+				"e":{"enum":[1,2.5]},"c":{"const":"x"},"u":{"anyOf":[{"type":"integer"},{"type":"number"}]},
+				"w":{"anyOf":[{"type":"number"},{}]},"b":{"oneOf":[{"type":"string"},true]},"f":{"anyOf":[{"type":"string"},false]},
+				"o":{"anyOf":[{"properties":{"x":{"type":"string"}}},{"properties":{"y":{"type":"string"}}}]},
+				"t":{"type":"array","prefixItems":[{"type":"string"}],"items":{"type":"integer"}}}}}]`,
+			want: []string{"P any `json:\"p,omitempty\"`", "I any `json:\"i,omitempty\"`", "M any `json:\"m,omitempty\"`",
+				"E *float64 `json:\"e,omitempty\"`", "C *string `json:\"c,omitempty\"`", "U *float64 `json:\"u,omitempty\"`",
+				"W any `json:\"w,omitempty\"`", "B any `json:\"b,omitempty\"`", "F *string `json:\"f,omitempty\"`",
+				"O any `json:\"o,omitempty\"`", "T []any `json:\"t,omitempty\"`"},
+		},
+		{
 			name: "declared type refined by variants",
 			tools: `[{"name":"t","inputSchema":{"type":"object","properties":{
 				"a":{"type":"array","anyOf":[{"items":{"type":"string"}},{"minItems":1,"items":{"type":"string"}}]},
 				"o":{"type":"object","anyOf":[{"properties":{"x":{"type":"string"}}},{"additionalProperties":true}]},
 				"n":{"anyOf":[{"type":["string","null"]},{"type":"string","maxLength":3}]}}}}]`,
-			want: []string{"A []string `json:\"a,omitempty\"`", "O *TArgsO `json:\"o,omitempty\"`", "X *string `json:\"x,omitempty\"`",
+			want: []string{"A []string `json:\"a,omitempty\"`", "O *O `json:\"o,omitempty\"`", "X *string `json:\"x,omitempty\"`",
 				"N *string `json:\"n,omitempty\"`"},
 		},
 		{
@@ -86,7 +99,7 @@ func TestHardSchemas(t *testing.T) {
 				"c":{"type":"object","additionalProperties":{"type":"object","properties":{"x":{"type":"string"}}}}},
 				"required":["a"]}}]`,
 			want: []string{"A map[string]int64 `json:\"a\"`", "B map[string]any `json:\"b,omitempty\"`",
-				"C map[string]TArgsCValue `json:\"c,omitempty\"`", "type TArgsCValue struct {"},
+				"C map[string]CValue `json:\"c,omitempty\"`", "type CValue struct {"},
 		},
 		{
 			name: "enums",
@@ -138,7 +151,7 @@ func TestHardSchemas(t *testing.T) {
 			tools: `[{"name":"t","inputSchema":{"type":"object"},"outputSchema":{"type":"object","properties":{
 				"content":{"type":"string"},"text":{"type":"string"},"n":{"type":"integer"}},"required":["content","n"]}}]`,
 			want: []string{"Blocks  []mcp_tools.Content `json:\"-\"`", "Content string `json:\"content\"`",
-				"Text2 *string `json:\"text,omitempty\"`", "N int64 `json:\"n\"`", `mcp_tools.Call("s", "t", args, out)`,
+				"Text2 string `json:\"text,omitempty\"`", "N int64 `json:\"n\"`", `mcp_tools.Call("s", "t", args, out)`,
 				"func (r *TResult) Text() string {"},
 		},
 		{
@@ -150,7 +163,7 @@ func TestHardSchemas(t *testing.T) {
 			name: "definition named like a function",
 			tools: `[{"name":"Point","inputSchema":{"type":"object","$defs":{"Point":{"type":"object","properties":{"x":{"type":"number"}}}},
 				"properties":{"p":{"$ref":"#/$defs/Point"}}}}]`,
-			want: []string{"func Point(args PointArgs)", "P *PointPoint `json:\"p,omitempty\"`", "type PointPoint struct {"},
+			want: []string{"func Point(args PointArgs)", "P *PointArgsPoint `json:\"p,omitempty\"`", "type PointArgsPoint struct {"},
 		},
 		{
 			name:  "$ref cycles and dangling refs",

@@ -13,6 +13,7 @@ import (
 type document struct {
 	root     any
 	rootName string            // the Go type of the root: XArgs or XResult
+	result   bool              // an output schema: its types are decoded, not sent
 	anchors  map[string]string // $anchor -> pointer, built on first use
 }
 
@@ -149,10 +150,12 @@ type view struct {
 	props       map[string]schema
 	required    map[string]bool
 	items       *schema
+	tuple       bool    // prefixItems: the elements differ by position
 	addl        *schema // additionalProperties as a schema (nil when absent, true or false)
 	hasEnum     bool
 	enum        []any
 	variants    []schema // anyOf/oneOf members that describe a value (not constraints only)
+	open        bool     // an anyOf/oneOf member says nothing of the type: true, {} or constraints only
 	description string
 	def         any
 	hasDefault  bool
@@ -225,6 +228,9 @@ func (d *document) fold(v *view, s schema, seen map[string]bool, top bool) {
 		it := d.child(s, "items")
 		v.items = &it
 	}
+	if _, ok := m["prefixItems"]; ok {
+		v.tuple = true
+	}
 	if _, ok := m["additionalProperties"].(map[string]any); ok && v.addl == nil {
 		ap := d.child(s, "additionalProperties")
 		v.addl = &ap
@@ -257,13 +263,17 @@ func (d *document) fold(v *view, s schema, seen map[string]bool, top bool) {
 		if !ok {
 			continue
 		}
-		for i := range list {
+		for i, raw := range list {
 			member := d.child(s, kw, itoa(i))
 			switch {
+			case raw == false:
+				// Matches nothing.
 			case isNullSchema(member.m):
 				v.nullable = true
 			case describesValue(member.m):
 				v.variants = append(v.variants, member)
+			default:
+				v.open = true
 			}
 		}
 	}

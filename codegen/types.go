@@ -3,6 +3,7 @@ package codegen
 import (
 	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -26,8 +27,8 @@ const (
 // goType is a Go type of a field: a scalar, a named struct, a slice or a map.
 type goType struct {
 	kind kind
-	name string  // for kStruct
-	elem *goType // for kSlice and kMap
+	decl *structDecl // for kStruct; its name is settled once every tool is built
+	elem *goType     // for kSlice and kMap
 }
 
 var (
@@ -54,7 +55,7 @@ func (t *goType) String() string {
 	case kBool:
 		return "bool"
 	case kStruct:
-		return t.name
+		return t.decl.canon().name
 	case kSlice:
 		return "[]" + t.elem.String()
 	case kMap:
@@ -76,7 +77,7 @@ func (t *goType) code() jen.Code {
 	case kBool:
 		return jen.Bool()
 	case kStruct:
-		return jen.Id(t.name)
+		return jen.Id(t.decl.canon().name)
 	case kSlice:
 		return jen.Index().Add(t.elem.code())
 	case kMap:
@@ -98,9 +99,9 @@ type typeInfo struct {
 func (tg *toolGen) typeOf(d *document, s schema) typeInfo {
 	v := d.viewOf(s, map[string]bool{})
 	key := d.rootName + "\x00" + v.path
-	if name, ok := tg.structs[key]; ok {
+	if sd, ok := tg.structs[key]; ok {
 		// A struct already made (or being filled: a recursive reference).
-		return typeInfo{t: &goType{kind: kStruct, name: name}, nullable: v.nullable}
+		return typeInfo{t: &goType{kind: kStruct, decl: sd}, nullable: v.nullable}
 	}
 	if tg.typing[key] {
 		// A cycle that does not pass through a struct (an array of itself): stop here.
@@ -136,13 +137,14 @@ func (tg *toolGen) typeOfView(d *document, v *view) typeInfo {
 		if len(v.props) > 0 {
 			return tg.objectType(d, v)
 		}
-		elem := anyType
+		ti := typeInfo{t: &goType{kind: kMap, elem: anyType}}
 		if v.addl != nil && len(v.addl.m) > 0 {
-			elem = tg.typeOf(d, *v.addl).t
+			e := tg.typeOf(d, *v.addl)
+			ti.t.elem, ti.enum = e.t, e.enum
 		}
-		return typeInfo{t: &goType{kind: kMap, elem: elem}}
+		return ti
 	case "array":
-		if v.items == nil {
+		if v.items == nil || v.tuple {
 			return typeInfo{t: &goType{kind: kSlice, elem: anyType}}
 		}
 		e := tg.typeOf(d, *v.items)
@@ -160,25 +162,27 @@ func (tg *toolGen) typeOfView(d *document, v *view) typeInfo {
 	return typeInfo{t: anyType}
 }
 
-// inferTypes guesses the type of a schema without "type" from its other keywords.
+// inferTypes is the type of a schema without "type": the types of its enum or const values,
+// which are exact, except that integers count as numbers (float64): an instance may write 1 as
+// 1.0, and the coordinator rewrites 1.0 as 1 only where a schema says "integer". Other keywords
+// do not narrow the type: "properties" or "items" alone constrain objects or arrays but let any
+// other value through, so such a schema stays any.
 func inferTypes(v *view) []string {
-	switch {
-	case len(v.props) > 0 || v.addl != nil:
-		return []string{"object"}
-	case v.items != nil:
-		return []string{"array"}
-	case v.hasEnum && len(v.enum) > 0:
-		var types []string
-		for _, e := range v.enum {
-			t := jsonType(e)
-			if !contains(types, t) {
-				types = append(types, t)
-			}
-		}
-		sort.Strings(types)
-		return types
+	if !v.hasEnum || len(v.enum) == 0 {
+		return nil
 	}
-	return nil
+	var types []string
+	for _, e := range v.enum {
+		t := jsonType(e)
+		if t == "integer" {
+			t = "number"
+		}
+		if !contains(types, t) {
+			types = append(types, t)
+		}
+	}
+	sort.Strings(types)
+	return types
 }
 
 // jsonType is the JSON Schema type of a decoded JSON value.
@@ -201,23 +205,26 @@ func jsonType(e any) string {
 	return "null"
 }
 
-// unionOf maps an anyOf/oneOf: objects merge into one struct, variants of one scalar type become
-// that type, anything else is any (so arguments take a plain Go value: true, "x", 3).
+// unionOf maps an anyOf/oneOf. With one declared type, the variants only refine it (object
+// variants add their fields); with several, the variants are ignored. Without a declared type,
+// object variants merge into one struct, variants of one scalar type become that type (integer
+// and number: float64), and anything else is any (so arguments take a plain Go value: true, "x",
+// 3), as is a union with a member that does not say its type ({}, true, {"minimum": 2}).
 func (tg *toolGen) unionOf(d *document, v *view) typeInfo {
 	var views []*view
 	allObjects, anyObject, nullable := true, false, false
 	for _, s := range v.variants {
 		vv := d.viewOf(s, map[string]bool{})
 		views = append(views, vv)
-		allObjects = allObjects && len(vv.props) > 0
+		object := len(vv.types) == 1 && vv.types[0] == "object"
+		allObjects = allObjects && object && len(vv.props) > 0
 		anyObject = anyObject || len(vv.props) > 0
 		nullable = nullable || vv.nullable
 	}
-	ownObject := len(v.types) == 1 && v.types[0] == "object"
-	if len(v.props) > 0 || allObjects || ownObject && anyObject {
+	switch {
+	case len(v.types) == 1 && v.types[0] == "object" && (anyObject || len(v.props) > 0):
 		return tg.objectType(d, v)
-	}
-	if len(v.types) == 1 {
+	case len(v.types) >= 1:
 		// The variants only refine the declared type.
 		own := *v
 		own.variants = nil
@@ -227,6 +234,10 @@ func (tg *toolGen) unionOf(d *document, v *view) typeInfo {
 			}
 		}
 		return tg.typeOfView(d, &own)
+	case v.open:
+		return typeInfo{t: anyType}
+	case allObjects:
+		return tg.objectType(d, v)
 	}
 	if len(views) == 1 {
 		return tg.typeOf(d, v.variants[0])
@@ -239,7 +250,7 @@ func (tg *toolGen) unionOf(d *document, v *view) typeInfo {
 		if len(t) == 0 {
 			t = inferTypes(vv)
 		}
-		if len(t) != 1 || len(vv.variants) > 0 {
+		if len(t) != 1 || len(vv.variants) > 0 || vv.open {
 			kinds = append(kinds, "any")
 			continue
 		}
@@ -278,63 +289,122 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// A structDecl is a named struct type being generated.
+// A structDecl is a named struct type being generated. Its name is settled after every tool is
+// built, when structs of the same shape have been merged (see [generator.finish]).
 type structDecl struct {
-	name    string
+	name    string // the Go name: set at once for XArgs and XResult, by finish for the others
 	doc     string
 	fields  []field
 	omitted []string // properties whose names cannot be json tags
-	result  bool     // the XResult type: has Content and Text
+	root    bool     // XArgs or XResult
+	result  bool     // the XResult type: has Blocks and Text
+
+	want   string      // the name it asks for: its $defs key, else its property's (singular for items)
+	parent *structDecl // the struct it was met in, for a clash
+	home   string      // the root type of its document: XArgs or XResult
+	seq    int         // creation order in the package
+	keyed  bool        // its shape is known (it has been compared with the others)
+	same   *structDecl // the earlier struct of the same shape that it is merged into
+}
+
+// canon returns the struct that sd is merged into, or sd.
+func (sd *structDecl) canon() *structDecl {
+	for sd.same != nil {
+		sd = sd.same
+	}
+	return sd
 }
 
 type field struct {
 	name, json string
 	t          *goType
 	ptr, omit  bool
-	doc        []string
+	notes      []string // the parts of its comment, cleaned
+	enum       []any
 }
 
-// maxNesting bounds how deep struct types nest; deeper objects become map[string]any. Type names
-// grow with depth (parent + field), so a pathological schema could otherwise cost seconds and
-// gigabytes.
+// shape is the Go shape of a struct whose field types have all been compared already: its fields
+// (names, types, pointers, tags, enums) and left-out properties. A field that refers to sd itself
+// is "@self", so a recursive type can match another; one that refers to a struct still being
+// built (a cycle through other types) is unique to it.
+func (sd *structDecl) shape() string {
+	var b strings.Builder
+	for _, f := range sd.fields {
+		b.WriteString(f.name + " " + f.json + " " + typeKey(f.t, sd))
+		if f.ptr {
+			b.WriteString(" ptr")
+		}
+		if f.omit {
+			b.WriteString(" omit")
+		}
+		if len(f.enum) > 0 {
+			b.WriteString(" " + compactJSON(f.enum))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("omitted " + strings.Join(sd.omitted, "\x00"))
+	return b.String()
+}
+
+func typeKey(t *goType, self *structDecl) string {
+	switch t.kind {
+	case kStruct:
+		switch d := t.decl; {
+		case d == self:
+			return "@self"
+		case d.root:
+			return "root " + d.name
+		case !d.keyed:
+			return "@" + strconv.Itoa(d.seq)
+		default:
+			return "struct " + strconv.Itoa(d.canon().seq)
+		}
+	case kSlice:
+		return "[]" + typeKey(t.elem, self)
+	case kMap:
+		return "map[string]" + typeKey(t.elem, self)
+	}
+	return t.String()
+}
+
+// maxNesting bounds how deep struct types nest; deeper objects become map[string]any. A
+// pathological schema could otherwise cost seconds and gigabytes.
 const maxNesting = 12
 
 // objectType types an object view: a named struct, or map[string]any past maxNesting.
 func (tg *toolGen) objectType(d *document, v *view) typeInfo {
-	if len(tg.building) >= maxNesting {
+	if len(tg.stack) >= maxNesting {
 		return typeInfo{t: &goType{kind: kMap, elem: anyType}}
 	}
-	return typeInfo{t: &goType{kind: kStruct, name: tg.structOf(d, v)}}
+	return typeInfo{t: &goType{kind: kStruct, decl: tg.structOf(d, v)}}
 }
 
-// structOf returns the name of the struct type for the object view v, generating it on first use.
-func (tg *toolGen) structOf(d *document, v *view) string {
+// structOf returns the struct type for the object view v, generating it on first use.
+func (tg *toolGen) structOf(d *document, v *view) *structDecl {
 	key := d.rootName + "\x00" + v.path
-	if name, ok := tg.structs[key]; ok {
-		return name
+	if sd, ok := tg.structs[key]; ok {
+		return sd
 	}
-	var name string
-	if v.path == "" {
-		name = d.rootName
-	} else if def, ok := defKey(v.path); ok {
-		name = tg.defName(d, def)
-	} else {
-		name = tg.g.top.claim(tg.nameForPath(d, v.path))
+	sd := tg.g.newStruct(d.rootName, wantName(d, v.path))
+	if n := len(tg.stack); n > 0 {
+		sd.parent = tg.stack[n-1]
 	}
-	tg.structs[key] = name
-	sd := &structDecl{name: name}
-	if v.path != "" {
-		sd.doc = v.description
-	}
+	sd.doc = v.description
+	tg.structs[key] = sd
 	tg.add(sd)
 	tg.fillStruct(d, v, sd)
-	return name
+	return sd
 }
 
 // fillStruct adds the fields of the object view v (and of its object variants) to sd.
 func (tg *toolGen) fillStruct(d *document, v *view, sd *structDecl) {
-	tg.building[sd.name] = true
-	defer delete(tg.building, sd.name)
+	tg.building[sd] = true
+	tg.stack = append(tg.stack, sd)
+	defer func() {
+		delete(tg.building, sd)
+		tg.stack = tg.stack[:len(tg.stack)-1]
+		tg.g.done = append(tg.g.done, sd)
+	}()
 
 	props := map[string]schema{}
 	others := map[string][]schema{} // the same property in later variants
@@ -369,14 +439,14 @@ func (tg *toolGen) fillStruct(d *document, v *view, sd *structDecl) {
 		ti := tg.typeOf(d, s)
 		ti.enum = tg.variantEnums(d, ti, others[k])
 		required := v.required[k]
-		f := field{name: names.claim(GoName(k)), json: k, t: ti.t, omit: !required}
+		f := field{name: names.claim(GoName(k)), json: k, t: ti.t, omit: !required, enum: ti.enum}
 		switch ti.t.kind {
 		case kString, kInt, kFloat, kBool:
-			f.ptr = !required || ti.nullable
+			f.ptr = !d.result && (!required || ti.nullable)
 		case kStruct:
-			f.ptr = !required || ti.nullable || tg.building[ti.t.name]
+			f.ptr = !d.result && (!required || ti.nullable) || tg.building[ti.t.decl]
 		}
-		f.doc = fieldDoc(d.viewOf(s, map[string]bool{}), ti)
+		f.notes = fieldNotes(d.viewOf(s, map[string]bool{}), ti)
 		sd.fields = append(sd.fields, f)
 	}
 }
@@ -399,7 +469,7 @@ func (tg *toolGen) variantEnums(d *document, ti typeInfo, others []schema) []any
 			return ti.enum
 		}
 		o := tg.typeOf(d, s)
-		if o.t.String() != ti.t.String() {
+		if o.t.kind != ti.t.kind || o.t.kind == kStruct || o.t.String() != ti.t.String() {
 			return ti.enum
 		}
 		for _, e := range o.enum {
@@ -412,28 +482,33 @@ func (tg *toolGen) variantEnums(d *document, ti typeInfo, others []schema) []any
 	return enum
 }
 
-// fieldDoc is the comment of a field: its description, allowed values and default.
-func fieldDoc(v *view, ti typeInfo) []string {
-	doc := []string{v.description}
+// fieldNotes are the parts of a field's comment: its description, allowed values and default.
+func fieldNotes(v *view, ti typeInfo) []string {
+	var notes []string
+	if d := cleanText(v.description); d != "" {
+		notes = append(notes, d)
+	}
 	if len(ti.enum) > 0 {
 		vals := make([]string, len(ti.enum))
 		for i, e := range ti.enum {
 			vals[i] = compactJSON(e)
 		}
 		prefix := "One of: "
-		if ti.t.kind == kSlice {
+		switch ti.t.kind {
+		case kSlice:
 			prefix = "Each one of: "
+		case kMap:
+			prefix = "Each value one of: "
 		}
-		doc = append(doc, prefix+strings.Join(vals, ", ")+".")
+		notes = append(notes, cleanText(prefix+strings.Join(vals, ", ")+"."))
 	}
 	if len(ti.union) > 0 {
-		doc = append(doc, "JSON "+strings.Join(ti.union, " or ")+".")
+		notes = append(notes, "JSON "+strings.Join(ti.union, " or ")+".")
 	}
 	if v.hasDefault {
-		doc = append(doc, "Default: "+compactJSON(v.def)+".")
+		notes = append(notes, cleanText("Default: "+compactJSON(v.def)+"."))
 	}
-	text := strings.TrimSpace(strings.Join(doc, "\n"))
-	return commentLines(text, 8)
+	return notes
 }
 
 func compactJSON(v any) string {
@@ -464,127 +539,120 @@ func validTag(name string) bool {
 	return true
 }
 
-// defKey returns K when path is exactly a definition, "/$defs/K" or "/definitions/K".
-func defKey(path string) (string, bool) {
-	toks := strings.Split(path, "/")
-	if len(toks) >= 3 && (toks[len(toks)-2] == "$defs" || toks[len(toks)-2] == "definitions") {
-		return unescapeToken(toks[len(toks)-1]), true
-	}
-	return "", false
-}
-
 func unescapeToken(tok string) string {
 	return pointerUnescaper.Replace(tok)
 }
 
-// defName names the type of a $defs/definitions entry after its key, prefixed with the function
-// name when the key's name is already taken.
-func (tg *toolGen) defName(d *document, key string) string {
-	k := d.rootName + "\x00" + key
-	if name, ok := tg.defs[k]; ok {
-		return name
-	}
-	name := GoName(key)
-	if tg.g.top.taken(name) {
-		name = tg.fn + name
-	}
-	name = tg.g.top.claim(name)
-	tg.defs[k] = name
-	return name
-}
-
-// nameForPath derives the desired name of the type (or constant prefix) for a subschema from its
-// place: root type + field name for each property on the way, "Value" for additionalProperties,
-// the definition's name for $defs/definitions entries.
-func (tg *toolGen) nameForPath(d *document, path string) string {
-	name := d.rootName
-	if path == "" {
-		return name
-	}
-	toks := strings.Split(path[1:], "/")
+// wantName is the name a struct type asks for, from its place: the key K of "/$defs/K" or
+// "/definitions/K", else the last property on its path (as GoName), made singular for the items
+// of an array ("entities" -> Entity) and suffixed "Value" for the values of a map.
+func wantName(d *document, path string) string {
+	name := ""
+	toks := strings.Split(path, "/")[1:]
 	for i := 0; i < len(toks); i++ {
 		switch toks[i] {
-		case "properties":
+		case "properties", "$defs", "definitions":
 			if i+1 < len(toks) {
-				name += GoName(unescapeToken(toks[i+1]))
+				name = GoName(unescapeToken(toks[i+1]))
 				i++
 			}
-		case "$defs", "definitions":
-			if i+1 < len(toks) {
-				name = tg.defName(d, unescapeToken(toks[i+1]))
-				i++
-			}
+		case "items":
+			name = singular(name)
 		case "additionalProperties":
 			name += "Value"
 		}
 	}
+	if name == "" || name == "Value" {
+		return d.rootName + "Item"
+	}
 	return name
 }
 
-// A constDecl is a group of enum constants.
+// singular makes the last word of a Go name singular, by simple rules on its ending: "ies" -> "y"
+// (Entities -> Entity), "sses", "shes", "ches", "xes", "zes" lose "es" (Addresses -> Address),
+// "ss", "us" and "is" stay, any other final "s" goes (Relations -> Relation).
+func singular(name string) string {
+	switch {
+	case strings.HasSuffix(name, "ies") && len(name) > 4:
+		return name[:len(name)-3] + "y"
+	case strings.HasSuffix(name, "sses"), strings.HasSuffix(name, "shes"), strings.HasSuffix(name, "ches"),
+		strings.HasSuffix(name, "xes"), strings.HasSuffix(name, "zes"):
+		return name[:len(name)-2]
+	case strings.HasSuffix(name, "ss"), strings.HasSuffix(name, "us"), strings.HasSuffix(name, "is"):
+		return name
+	case strings.HasSuffix(name, "s") && len(name) > 1:
+		return name[:len(name)-1]
+	}
+	return name
+}
+
+// A constDecl is a group of enum constants. Its names are settled with the struct names.
 type constDecl struct {
+	tg     *toolGen
+	d      *document
+	path   string
+	t      *goType
+	enum   []any
 	doc    string
 	names  []string
 	values []jen.Code
+	same   *constDecl // an earlier group with the same names and values: this one is left out
 }
 
-// constsOf declares a constant for each enum value of the subschema at path that fits the Go type t.
+// constsOf records a constant group for the enum values of the subschema at path that fit the Go
+// type t.
 func (tg *toolGen) constsOf(d *document, path string, t *goType, enum []any) {
 	key := d.rootName + "\x00" + path
 	if tg.consts[key] {
 		return
 	}
 	tg.consts[key] = true
-	prefix := tg.nameForPath(d, path)
-	cd := &constDecl{doc: "Allowed values of " + commentSafe(location(d, path)) + "."}
-	for _, e := range enum {
-		var val jen.Code
-		switch e := e.(type) {
-		case string:
-			if t.kind == kString {
-				val = jen.Lit(e)
-			}
-		case json.Number:
-			if _, err := e.Int64(); err == nil && t.kind == kInt || t.kind == kFloat {
-				val = jen.Op(e.String())
-			}
-		}
-		if val == nil {
-			continue
-		}
-		cd.names = append(cd.names, tg.g.top.claim(prefix+valueName(e)))
-		cd.values = append(cd.values, val)
-	}
-	if len(cd.names) > 0 {
-		tg.add(cd)
-	}
+	cd := &constDecl{tg: tg, d: d, path: path, t: t, enum: enum}
+	tg.add(cd)
+	tg.g.consts = append(tg.g.consts, cd)
 }
 
-// location renders the place of a subschema for a comment, with the JSON names of properties:
-// "EchoArgs.mode", "EditFileArgs.edits[].kind", "Address.city".
-func location(d *document, path string) string {
-	loc := d.rootName
-	if path == "" {
-		return loc
+// place returns the struct that a constant group belongs to (the one whose field, or a field's
+// items or map values, it constrains), the prefix of its names and its place for the comment:
+// "EchoArgs.mode", "Edit.kind", "EditFileArgs.edits[]", "Kind" (a $defs entry).
+func (cd *constDecl) place() (owner *structDecl, prefix, loc string) {
+	toks := strings.Split(cd.path, "/")[1:]
+	var rest []string
+	for n := len(toks); n >= 0; n-- {
+		p := ""
+		if n > 0 {
+			p = "/" + strings.Join(toks[:n], "/")
+		}
+		if sd, ok := cd.tg.structs[cd.d.rootName+"\x00"+p]; ok {
+			owner, rest = sd.canon(), toks[n:]
+			break
+		}
 	}
-	toks := strings.Split(path[1:], "/")
-	for i := 0; i < len(toks); i++ {
-		switch toks[i] {
+	prefix, loc = cd.d.rootName, cd.d.rootName
+	if owner != nil {
+		prefix, loc = owner.name, owner.name
+	}
+	for i := 0; i < len(rest); i++ {
+		switch rest[i] {
 		case "properties":
-			if i+1 < len(toks) {
-				loc += "." + unescapeToken(toks[i+1])
+			if i+1 < len(rest) {
+				k := unescapeToken(rest[i+1])
+				prefix += GoName(k)
+				loc += "." + k
 				i++
 			}
 		case "$defs", "definitions":
-			if i+1 < len(toks) {
-				loc = unescapeToken(toks[i+1])
+			if i+1 < len(rest) {
+				k := unescapeToken(rest[i+1])
+				prefix, loc = GoName(k), k
 				i++
 			}
 		case "items":
 			loc += "[]"
 		case "additionalProperties":
+			prefix += "Value"
 			loc += "[key]"
 		}
 	}
-	return loc
+	return owner, prefix, loc
 }

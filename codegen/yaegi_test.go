@@ -46,13 +46,13 @@ func main() {
 	r, err := my_server.DoIt(my_server.DoItArgs{
 		Type: "t", X: "dash", Id: "lower", ID: mcp_tools.Int(0), Count: mcp_tools.Int(0),
 		Flag: mcp_tools.Bool(false), Mode: mcp_tools.String(my_server.DoItArgsModeSlow),
-		Nested: my_server.DoItArgsNested{XY: 1.5}, Raw: true,
+		Nested: my_server.Nested{XY: 1.5}, Raw: true,
 	})
 	if err != nil {
 		fmt.Println("error:", err)
 		return
 	}
-	fmt.Println(r.Text(), "|", *r.Content, "|", *r.N, "|", *r.Items[0].K)
+	fmt.Println(r.Text(), "|", r.Content, "|", r.N, "|", r.Items[0].K)
 }
 `
 	var gotArgs string
@@ -125,6 +125,48 @@ func TestYaegiLoadsGoldens(t *testing.T) {
 	}
 }
 
+// TestYaegiOptionalResultFields prints optional result fields as a snippet would, without
+// dereferencing: each prints its value (zero when absent), never an address.
+func TestYaegiOptionalResultFields(t *testing.T) {
+	tools := `[{"name":"weigh","inputSchema":{"type":"object"},"outputSchema":{"type":"object","properties":{
+		"weight":{"type":"number"},"unit":{"type":"string"},"exact":{"type":"boolean"},"count":{"type":["integer","null"]},
+		"box":{"type":"object","properties":{"label":{"type":"string"},"depth":{"type":"integer"}}}}}}]`
+	pkg, err := Generate("scale", "", decodeTools(t, "optional results", []byte(tools)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mcp_tools.SetTransport(func(server, tool string, args json.RawMessage) (json.RawMessage, error) {
+		return json.RawMessage(`{"content":[],"structuredContent":{"weight":2.5,"unit":"kg","count":null,"box":{"label":"a"}}}`), nil
+	})
+	defer mcp_tools.SetTransport(nil)
+	const snippet = `package main
+
+import (
+	"fmt"
+
+	"mcp_tools/scale"
+)
+
+func main() {
+	r, err := scale.Weigh(scale.WeighArgs{})
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	fmt.Println(r.Weight, r.Unit, r.Exact, r.Count, r.Box.Label, r.Box.Depth)
+	fmt.Printf("%v %+v\n", r.Weight, r.Box)
+}
+`
+	var stdout bytes.Buffer
+	if _, err := newInterp(t, pkg, &stdout).Eval(snippet); err != nil {
+		t.Fatalf("running the snippet: %v\n%s", err, pkg.Source)
+	}
+	want := "2.5 kg false 0 a 0\n2.5 {Depth:0 Label:a}"
+	if diff := cmp.Diff(want, strings.TrimSpace(stdout.String())); diff != "" {
+		t.Errorf("snippet output (-want +got):\n%s", diff)
+	}
+}
+
 // TestYaegiRecursiveTypes marshals and decodes recursive generated types in the interpreter.
 func TestYaegiRecursiveTypes(t *testing.T) {
 	tools := `[{"name":"tree","inputSchema":{"type":"object","$defs":{"Node":{"type":"object","properties":{
@@ -156,7 +198,7 @@ func main() {
 		fmt.Println("error:", err)
 		return
 	}
-	fmt.Println(*r.V, *r.Next.V)
+	fmt.Println(r.V, r.Next.V)
 }
 `
 	var stdout bytes.Buffer

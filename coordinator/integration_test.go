@@ -84,9 +84,9 @@ rows, err := csv.NewReader(strings.NewReader(people)).ReadAll()
 if err != nil {
 	panic(err)
 }
-var ents []memory.CreateEntitiesArgsEntities
+var ents []memory.Entity
 for _, r := range rows[1:] {
-	ents = append(ents, memory.CreateEntitiesArgsEntities{Name: r[0], EntityType: r[1], Observations: []string{"team " + r[2]}})
+	ents = append(ents, memory.Entity{Name: r[0], EntityType: r[1], Observations: []string{"team " + r[2]}})
 }
 if _, err := memory.CreateEntities(memory.CreateEntitiesArgs{Entities: ents}); err != nil {
 	panic(err)

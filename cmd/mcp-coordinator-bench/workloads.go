@@ -177,13 +177,13 @@ rows, err := csv.NewReader(strings.NewReader(f.Content)).ReadAll()
 if err != nil {
 	panic(err)
 }
-var ents []memory.CreateEntitiesArgsEntities
-var rels []memory.CreateRelationsArgsRelations
+var ents []memory.Entity
+var rels []memory.Relation
 for _, r := range rows[1:] {
-	ents = append(ents, memory.CreateEntitiesArgsEntities{Name: r[0], EntityType: "person",
+	ents = append(ents, memory.Entity{Name: r[0], EntityType: "person",
 		Observations: []string{"team " + r[1], "city " + r[4], "skills " + strings.ReplaceAll(r[3], ";", ", ")}})
 	if r[2] != "" {
-		rels = append(rels, memory.CreateRelationsArgsRelations{From: r[0], To: r[2], RelationType: "reports_to"})
+		rels = append(rels, memory.Relation{From: r[0], To: r[2], RelationType: "reports_to"})
 	}
 }
 if _, err := memory.CreateEntities(memory.CreateEntitiesArgs{Entities: ents}); err != nil {
@@ -247,10 +247,7 @@ if err != nil {
 count := map[string]int{}
 authors := map[string]map[string]int{}
 for _, c := range res.Commits {
-	if c.Stat == nil || c.Author == nil {
-		continue
-	}
-	for _, line := range strings.Split(*c.Stat, "\n") {
+	for _, line := range strings.Split(c.Stat, "\n") {
 		name, _, ok := strings.Cut(line, " | ")
 		if !ok {
 			continue
@@ -260,7 +257,7 @@ for _, c := range res.Commits {
 		if authors[name] == nil {
 			authors[name] = map[string]int{}
 		}
-		authors[name][*c.Author]++
+		authors[name][c.Author]++
 	}
 }
 top := func(m map[string]int, n int) []string {

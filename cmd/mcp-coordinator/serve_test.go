@@ -59,9 +59,9 @@ rows, err := csv.NewReader(strings.NewReader(f.Content)).ReadAll()
 if err != nil {
 	panic(err)
 }
-var ents []memory.CreateEntitiesArgsEntities
+var ents []memory.Entity
 for _, r := range rows[1:] {
-	ents = append(ents, memory.CreateEntitiesArgsEntities{Name: r[0], EntityType: r[1], Observations: []string{}})
+	ents = append(ents, memory.Entity{Name: r[0], EntityType: r[1], Observations: []string{}})
 }
 if _, err := memory.CreateEntities(memory.CreateEntitiesArgs{Entities: ents}); err != nil {
 	panic(err)
