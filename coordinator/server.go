@@ -276,19 +276,21 @@ func (c *Coordinator) declarations(refs []toolRef) string {
 	}
 	var b strings.Builder
 	for _, pkg := range order {
-		fmt.Fprintf(&b, "import \"mcp_tools/%s\"\n\n", pkg.Name)
-		seen := map[string]bool{}
+		var names []string
 		for _, t := range byPkg[pkg.Name] {
-			for _, block := range strings.Split(strings.TrimSpace(t.Doc), "\n\n") {
-				if !seen[block] {
-					seen[block] = true
-					b.WriteString(block + "\n\n")
-				}
-			}
+			names = append(names, t.GoName)
+		}
+		view, err := pkg.View(names...)
+		if err != nil { // the names come from pkg itself
+			view = "// " + err.Error()
+		}
+		fmt.Fprintf(&b, "import \"mcp_tools/%s\"\n\n%s\n", pkg.Name, strings.TrimRight(view, "\n"))
+		for _, t := range byPkg[pkg.Name] {
 			if shape := c.shapes.Shape(pkg.Server, t.Name); shape != "" {
-				fmt.Fprintf(&b, "// %s: Text() held JSON like %s (observed, not declared)\n\n", t.GoName, shape)
+				fmt.Fprintf(&b, "// %s: Text() held JSON like %s (observed, not declared)\n", t.GoName, shape)
 			}
 		}
+		b.WriteString("\n")
 	}
 	return strings.TrimRight(b.String(), "\n") + "\n"
 }
