@@ -47,7 +47,7 @@ type ToolDoc struct {
 	Name string
 	// GoName is the name of the Go function.
 	GoName string
-	// Signature is the Go signature, e.g. "func ReadTextFile(args ReadTextFileArgs) (*ReadTextFileResult, error)".
+	// Signature is the Go signature as the view shows it, e.g. "func ReadTextFile(ReadTextFileArgs) (*ReadTextFileResult, error)".
 	Signature string
 	// Summary is the first sentence of the tool's description.
 	Summary string
@@ -423,7 +423,7 @@ func (tg *toolGen) build() {
 }
 
 func (tg *toolGen) signature() string {
-	return fmt.Sprintf("func %s(args %s) (*%s, error)", tg.fn, tg.args, tg.result)
+	return fmt.Sprintf("func %s(%s) (*%s, error)", tg.fn, tg.args, tg.result)
 }
 
 // code returns the declarations of the tool: the function, then its types and constants.

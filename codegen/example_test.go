@@ -29,9 +29,9 @@ func ExampleGenerate() {
 	fmt.Print(pkg.Tools[0].Doc)
 	// Output:
 	// package my_server
-	// func Echo(args EchoArgs) (*EchoResult, error)
+	// func Echo(EchoArgs) (*EchoResult, error)
 	// // Echoes back the input.
-	// func Echo(args EchoArgs) (*EchoResult, error) // echo
+	// func Echo(EchoArgs) (*EchoResult, error)
 	//
 	// type EchoArgs struct {
 	// 	Message string // required. Message to echo.
@@ -66,10 +66,10 @@ func ExamplePackage_View() {
 	fmt.Print(view)
 	// Output:
 	// // Lists the cart.
-	// func ListItems(args ListItemsArgs) (*ListItemsResult, error) // list_items
+	// func ListItems(ListItemsArgs) (*ListItemsResult, error)
 	//
 	// // Adds items to the cart.
-	// func AddItems(args AddItemsArgs) (*AddItemsResult, error) // add_items
+	// func AddItems(AddItemsArgs) (*AddItemsResult, error)
 	//
 	// type ListItemsArgs struct{}
 	//

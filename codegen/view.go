@@ -13,10 +13,10 @@ import (
 )
 
 // View returns the compact Go declarations of the tools named goNames (Go function names, as in
-// [ToolDoc.GoName]) for a reader who writes calls: each function without its body, after its
-// tool's description and with its MCP name in a trailing comment, then every type they use,
-// each once, in the order of first use (functions in the order given, then types). Repeated
-// names are shown once. An unknown name is an error naming it.
+// [ToolDoc.GoName]) for a reader who writes calls: each function without its body (and without
+// the name of its parameter, always args), after its tool's description, then every type they
+// use, each once, in the order of first use (functions in the order given, then types).
+// Repeated names are shown once. An unknown name is an error naming it.
 //
 // The view leaves out what is the same for every tool (the Blocks field and Text method of
 // results, the "XArgs holds the arguments of X" lines) and what a reader infers: a json tag
@@ -101,8 +101,8 @@ func compactDecls(pkg string, tgs []*toolGen) (map[string]string, map[string][]s
 
 	f := newFile(pkg)
 	for _, tg := range tgs {
-		f.Add(longComment(tg.desc).Func().Id(tg.fn).Params(jen.Id("args").Id(tg.args)).
-			Params(jen.Op("*").Id(tg.result), jen.Error()).Comment(headerName(tg.name)))
+		f.Add(longComment(tg.desc).Func().Id(tg.fn).Params(jen.Id(tg.args)).
+			Params(jen.Op("*").Id(tg.result), jen.Error()))
 		f.Line()
 	}
 	for _, tg := range tgs {

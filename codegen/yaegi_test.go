@@ -110,8 +110,7 @@ func TestYaegiLoadsGoldens(t *testing.T) {
 			var stdout bytes.Buffer
 			i := newInterp(t, pkg, &stdout)
 			td := pkg.Tools[0]
-			argType := strings.TrimSuffix(strings.SplitN(td.Signature, "(args ", 2)[1], ")")
-			argType = strings.SplitN(argType, ")", 2)[0]
+			argType := td.GoName + "Args"
 			snippet := fmt.Sprintf("package main\n\nimport (\n\t\"fmt\"\n\n\tp %q\n)\n\nfunc main() {\n"+
 				"\tr, err := p.%s(p.%s{})\n\tfmt.Println(r.Text(), err)\n}\n",
 				"mcp_tools/"+pkg.Name, td.GoName, argType)

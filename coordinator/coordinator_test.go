@@ -174,7 +174,7 @@ func TestDiscoverAndRun(t *testing.T) {
 		t.Errorf("search_tools: isError=%v\n%s", isErr, out)
 	}
 	out, isErr = f.call(t, "get_tool", map[string]any{"server": "inventory", "tool": "list_products"})
-	for _, want := range []string{"func ListProducts(args ListProductsArgs) (*ListProductsResult, error)", "type Product struct", "Stock"} {
+	for _, want := range []string{"func ListProducts(ListProductsArgs) (*ListProductsResult, error)", "type Product struct", "Stock"} {
 		if isErr || !strings.Contains(out, want) {
 			t.Errorf("get_tool lacks %q:\n%s", want, out)
 		}

@@ -27,9 +27,9 @@ const instructions = `Every configured MCP server is a typed Go package. Work li
 2. Read the types of all the tools you need in ONE get_tool call: {"tools": ["memory.create_entities", "filesystem.read_text_file"]}.
 3. Write ONE Go snippet that does the whole job and run it with execute_code: call the tools, chain and filter in Go, print only the answer. Tool results stay in the sandbox; only what you print comes back.
 
-Snippets: package main, or just statements (imports are added). Import a server as "mcp_tools/<server>". Tool X is func X(XArgs) (*XResult, error); XResult has Blocks (the content blocks), Text() (their text joined) and typed fields when the tool declares an output schema. Optional arguments are pointers: mcp_tools.String("x"), mcp_tools.Int(3), mcp_tools.Float(1.5), mcp_tools.Bool(true) A tool's own failure is a *mcp_tools.ToolError (errors.Is(err, mcp_tools.ErrToolFailed)); mcp_tools.ErrorKind(err) names any failure: "tool error", "unknown tool", "server unavailable", "timeout", "canceled". Server sessions persist between runs, with their state. Standard library only: no os, net, files or exec.
+Snippets: package main, or just statements (imports are added). Import a server as "mcp_tools/<server>". Tool X is func X(XArgs) (*XResult, error); XResult has Blocks (the content blocks), Text() (their text joined) and typed fields when the tool declares an output schema. Optional arguments are pointers: mcp_tools.String("x"), mcp_tools.Int(3), mcp_tools.Float(1.5), mcp_tools.Bool(true). A tool's own failure is a *mcp_tools.ToolError (errors.Is(err, mcp_tools.ErrToolFailed)); mcp_tools.ErrorKind(err) names any failure: "tool error", "unknown tool", "server unavailable", "timeout", "canceled". Server sessions and their state persist between runs. Standard library only: no os, net, files or exec.
 
-The interpreter lacks: min/max builtins, range over functions, slices.Sort* (use sort.Slice), errors.As into your own types (use a type switch), type inference from a func literal, custom MarshalJSON, embedded structs in JSON.`
+The interpreter lacks min/max, range over functions, slices.Sort* (use sort.Slice), errors.As into your own types (use a type switch), type inference from func literals, custom MarshalJSON, embedded structs in JSON.`
 
 // NewServer returns the coordinator's MCP server. Call c.Start before serving.
 func NewServer(c *Coordinator) *mcp.Server {
@@ -176,7 +176,7 @@ func (c *Coordinator) listTools(ctx context.Context, _ *mcp.CallToolRequest, in 
 	for _, t := range pkg.Tools {
 		fmt.Fprintf(&b, "%s.%s", pkg.Name, t.GoName)
 		if t.Summary != "" {
-			fmt.Fprintf(&b, " // %s", textcap.OneLine(t.Summary, 160))
+			fmt.Fprintf(&b, " // %s", textcap.OneLine(t.Summary, 90))
 		}
 		b.WriteByte('\n')
 	}
@@ -327,7 +327,7 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 		case "full":
 			full = append(full, toolRef{h.Pkg, h.Tool})
 		default:
-			fmt.Fprintf(&b, "%s.%s // %s\n", h.Pkg.Name, h.Tool.GoName, textcap.OneLine(h.Tool.Summary, 120))
+			fmt.Fprintf(&b, "%s.%s // %s\n", h.Pkg.Name, h.Tool.GoName, textcap.OneLine(h.Tool.Summary, 90))
 		}
 	}
 	if len(full) > 0 {

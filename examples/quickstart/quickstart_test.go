@@ -26,7 +26,7 @@ func TestQuickstart(t *testing.T) {
 	for _, re := range []string{
 		`the model sees 7 coordinator tools \(\d+ o200k tokens\)`,
 		`inventory: ready, 1 tool,`,
-		`func RecentOrders\(args RecentOrdersArgs\) \(\*RecentOrdersResult, error\)`,
+		`func RecentOrders\(RecentOrdersArgs\) \(\*RecentOrdersResult, error\)`,
 		`\d+ products to restock; top 5:\n    \w{3}-\d{4} stock \d+, sold \d+ in 30 days`,
 		`\[calls: inventory 1, orders 1 · \d+ tokens kept out · `,
 		`runs: 1 \(0 failed\), tool calls: 2`,
