@@ -324,7 +324,7 @@ type field struct {
 }
 
 // shape is the Go shape of a struct whose field types have all been compared already: its fields
-// (names, types, pointers, tags, enums) and left-out properties. A field that refers to sd itself
+// (names, types, pointers, tags, enums, comments) and left-out properties. A field that refers to sd itself
 // is "@self", so a recursive type can match another; one that refers to a struct still being
 // built (a cycle through other types) is unique to it.
 func (sd *structDecl) shape() string {
@@ -340,6 +340,9 @@ func (sd *structDecl) shape() string {
 		if len(f.enum) > 0 {
 			b.WriteString(" " + compactJSON(f.enum))
 		}
+		// The comment too: two fields alike but described differently ("in euros", "in
+		// cents") are different types, so that no tool shows another's meaning.
+		b.WriteString(" " + compactJSON(f.notes))
 		b.WriteString("\n")
 	}
 	b.WriteString("omitted " + strings.Join(sd.omitted, "\x00"))

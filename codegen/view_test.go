@@ -136,3 +136,21 @@ func TestViewTokens(t *testing.T) {
 		}
 	}
 }
+
+// Two tools whose items look alike but mean different things keep their own types, so that
+// neither shows the other's description.
+func TestSameShapeOtherMeaning(t *testing.T) {
+	tools := `[{"name":"charge","inputSchema":{"type":"object","properties":{"items":{"type":"array","items":{"type":"object","properties":{"amount":{"type":"number","description":"In euros."}},"required":["amount"]}}},"required":["items"]}},
+	{"name":"refund","inputSchema":{"type":"object","properties":{"items":{"type":"array","items":{"type":"object","properties":{"amount":{"type":"number","description":"In cents, negative."}},"required":["amount"]}}},"required":["items"]}}]`
+	pkg, err := Generate("s", "", decodeTools(t, "meaning", []byte(tools)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, err := pkg.View("Refund")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(view, "In cents, negative.") || strings.Contains(view, "In euros.") {
+		t.Errorf("refund's view:\n%s", view)
+	}
+}

@@ -44,6 +44,7 @@ var goldenCalls = []goldenCall{
 	{"several tools across servers", "get_tool", map[string]any{"tools": []string{"inventory.list_products", "orders.RecentOrders", "orders.cancel_order"}}},
 	{"several tools of one server", "get_tool", map[string]any{"server": "orders", "tools": []string{"recent_orders", "RecentOrders"}}},
 	{"no tool named", "get_tool", map[string]any{"server": "orders"}},
+	{"server given, another named as s.tool", "get_tool", map[string]any{"server": "orders", "tools": []string{"inventory.list_products", "recent_orders"}}},
 
 	{"calls", "execute_code", map[string]any{"code": `p, err := inventory.ListProducts(inventory.ListProductsArgs{Category: mcp_tools.String("sensors")})
 if err != nil {

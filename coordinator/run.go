@@ -113,7 +113,7 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 	if se != nil && se.Kind == sandbox.KindOutput {
 		// Say what the model gets: not the engine's limit, but this cap.
 		e := *se
-		e.Hint = fmt.Sprintf("you get its first %d characters, cut as marked; print less: filter or summarise inside the snippet", c.opts.OutputChars)
+		e.Hint = fmt.Sprintf("you get about %d characters of it, cut where marked; print less: filter or summarise inside the snippet", c.opts.OutputChars)
 		err = &e
 	}
 	if err != nil {

@@ -194,12 +194,15 @@ func (c *Coordinator) getTool(ctx context.Context, _ *mcp.CallToolRequest, in to
 	if len(names) > 50 {
 		return toolError(fmt.Sprintf("%d tools: ask for at most 50 at once", len(names))), nil, nil
 	}
+	f := &toolFinder{c: c, ctx: ctx, pkgs: map[string]*codegen.Package{}, errs: map[string]error{}}
 	var refs []toolRef
 	var missing []string
 	for _, name := range names {
-		ref, err := c.findTool(ctx, in.Server, name)
+		ref, err := f.find(in.Server, name)
 		if err != nil {
-			missing = append(missing, err.Error())
+			if !slices.Contains(missing, err.Error()) { // a server's failure once
+				missing = append(missing, err.Error())
+			}
 			continue
 		}
 		refs = append(refs, ref)
@@ -220,44 +223,99 @@ type toolRef struct {
 	tool codegen.ToolDoc
 }
 
-// findTool resolves a tool name as the model gives it: an MCP or Go name of server's tools, or
-// "s.name" with s a server or its package name (the form search_tools prints).
-func (c *Coordinator) findTool(ctx context.Context, server, name string) (toolRef, error) {
-	if server == "" {
-		s, rest, ok := strings.Cut(name, ".")
-		if !ok {
-			return toolRef{}, fmt.Errorf("%q: give the server, or write it as server.tool", name)
-		}
-		server, name = c.serverNamed(s), rest
+// toolFinder resolves the tool names of one request, asking for each server's stubs once (a
+// server still starting costs one wait, not one per name).
+type toolFinder struct {
+	c    *Coordinator
+	ctx  context.Context
+	pkgs map[string]*codegen.Package
+	errs map[string]error
+}
+
+func (f *toolFinder) stubs(server string) (*codegen.Package, error) {
+	if pkg, ok := f.pkgs[server]; ok {
+		return pkg, nil
 	}
-	pkg, err := c.stubs(ctx, server)
+	if err, ok := f.errs[server]; ok {
+		return nil, err
+	}
+	pkg, err := f.c.stubs(f.ctx, server)
 	if err != nil {
-		return toolRef{}, err
+		f.errs[server] = err
+		return nil, err
 	}
-	for _, t := range pkg.Tools {
-		if t.Name == name || t.GoName == name || strings.EqualFold(t.GoName, codegen.GoName(name)) {
+	f.pkgs[server] = pkg
+	return pkg, nil
+}
+
+// find resolves a tool name as the model gives it: an MCP or Go name of server's tools, or
+// "s.name" with s a server key or its package name (the form search_tools prints; the longest
+// such prefix wins, so a key may hold dots).
+func (f *toolFinder) find(server, name string) (toolRef, error) {
+	if server != "" {
+		pkg, err := f.stubs(server)
+		if err != nil {
+			return toolRef{}, err
+		}
+		if t, ok := toolIn(pkg, name); ok {
 			return toolRef{pkg, t}, nil
 		}
 	}
-	if s, rest, ok := strings.Cut(name, "."); ok && c.serverNamed(s) == server {
-		return c.findTool(ctx, server, rest) // "memory.CreateEntities" with server "memory"
+	for i := len(name) - 1; i > 0; i-- {
+		if name[i] != '.' {
+			continue
+		}
+		if s := f.c.serverNamed(name[:i]); s != "" {
+			pkg, err := f.stubs(s)
+			if err != nil {
+				return toolRef{}, err
+			}
+			if t, ok := toolIn(pkg, name[i+1:]); ok {
+				return toolRef{pkg, t}, nil
+			}
+			return toolRef{}, noTool(s, name[i+1:], pkg)
+		}
 	}
+	if server == "" {
+		return toolRef{}, fmt.Errorf("%q: give the server, or write it as server.tool (configured: %s)", name, strings.Join(serverNames(f.c.config()), ", "))
+	}
+	pkg, _ := f.stubs(server)
+	return toolRef{}, noTool(server, name, pkg)
+}
+
+// toolIn finds a tool of pkg by its MCP or Go name.
+func toolIn(pkg *codegen.Package, name string) (codegen.ToolDoc, bool) {
+	for _, t := range pkg.Tools {
+		if t.Name == name || t.GoName == name || strings.EqualFold(t.GoName, codegen.GoName(name)) {
+			return t, true
+		}
+	}
+	return codegen.ToolDoc{}, false
+}
+
+func noTool(server, name string, pkg *codegen.Package) error {
 	var have []string
 	for _, t := range pkg.Tools {
 		have = append(have, t.GoName)
 	}
-	return toolRef{}, fmt.Errorf("server %s has no tool %q; its tools: %s", server, name, strings.Join(have, ", "))
+	return fmt.Errorf("server %s has no tool %q; its tools: %s", server, name, strings.Join(have, ", "))
 }
 
-// serverNamed maps a package name (as search_tools prints it) to its server; any other name is
-// returned as it is.
+// serverNamed maps a server key, or a package name as search_tools prints it, to its server, or
+// returns "".
 func (c *Coordinator) serverNamed(name string) string {
-	for _, s := range c.config().Servers {
-		if s.Name != name && c.store.PackageFor(s.Name) == name {
+	servers := c.config().Servers
+	for _, s := range servers {
+		if s.Name == name {
 			return s.Name
 		}
 	}
-	return name
+	for _, s := range servers {
+		if c.store.PackageFor(s.Name) == name {
+			return s.Name
+		}
+	}
+	return ""
 }
 
 // declarations renders the Go declarations of the tools, grouped by package (each in the order
@@ -313,6 +371,10 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 	if in.Limit == 0 {
 		in.Limit = 10
 	}
+	capped := in.Detail == "full" && in.Limit > maxFull
+	if capped {
+		in.Limit = maxFull
+	}
 	pkgs, missing := c.allStubs(ctx, searchWait)
 	hits := toolsearch.Search(pkgs, in.Query, in.Limit)
 	var b strings.Builder
@@ -333,6 +395,9 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 	if len(full) > 0 {
 		b.WriteString(c.declarations(full))
 	}
+	if capped {
+		fmt.Fprintf(&b, "(detail full shows at most %d tools)\n", maxFull)
+	}
 	if len(missing) > 0 {
 		fmt.Fprintf(&b, "(not searched, still starting or failed: %s; see list_servers)\n", strings.Join(missing, ", "))
 	}
@@ -340,6 +405,8 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 }
 
 const (
+	// maxFull bounds the tools search_tools shows in full: declarations are long.
+	maxFull = 10
 	// searchWait bounds how long search_tools waits, in all, for servers still starting.
 	searchWait = 5 * time.Second
 	// listWait bounds how long list_servers waits for servers still starting.

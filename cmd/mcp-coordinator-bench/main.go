@@ -22,7 +22,7 @@
 //
 // Direct: the tool definitions of every configured server (their tools/list JSON), each call's
 // arguments (what the model writes) and each result as a client shows it to the model: its
-// text, structuredContent only when there is no text (ledger.ContextText, the rule of the
+// text, structuredContent only when there is no text (ledger.ContextTokens, the rule of the
 // coordinator's own footer). Coordinator: its tools/list and instructions, the discovery calls
 // (search_tools, then one get_tool for the tools the snippet uses) with their answers, the
 // snippet, and what execute_code returned. Model turns: one per call plus the final answer.

@@ -478,7 +478,7 @@ func (s *directSide) call(ctx context.Context, server, tool string, args any) (s
 	if err != nil {
 		return "", err
 	}
-	s.res.Output += tokens(ledger.ContextText(raw)) // what a client shows the model
+	s.res.Output += ledger.ContextTokens(raw) // what a client shows the model
 	if res.IsError {
 		return "", fmt.Errorf("%s %s: %s", server, tool, contentText(res))
 	}
@@ -500,7 +500,7 @@ func (b *bench) coordCall(ctx context.Context, tool string, args map[string]any)
 	if err != nil {
 		return "", 0, 0, err
 	}
-	return text, tokens(args), tokens(ledger.ContextText(raw)), nil
+	return text, tokens(args), ledger.ContextTokens(raw), nil
 }
 
 // footerRE finds the per-server call counts in execute_code's footer: "[calls: a 1, b 60 · ...".

@@ -44,11 +44,14 @@ const (
 
 // Bounds of the work on one input. Past any of them the input comes back unchanged.
 const (
-	maxSteps  = 4 << 20 // values visited plus schemas expanded
-	maxDepth  = 1000    // nesting of the JSON
-	maxRefs   = 32      // $ref, allOf, anyOf and oneOf followed in a row
-	maxAlts   = 64      // alternatives a schema may stand for
-	maxDigits = 40      // digits of a rewritten integer
+	maxSteps = 4 << 20 // values visited plus schemas expanded
+	// maxAltSchemas bounds the schemas that one alternative combines (allOf and the like): past
+	// it, combining them would cost more than the value is worth.
+	maxAltSchemas = 64
+	maxDepth      = 1000 // nesting of the JSON
+	maxRefs       = 32   // $ref, allOf, anyOf and oneOf followed in a row
+	maxAlts       = 64   // alternatives a schema may stand for
+	maxDigits     = 40   // digits of a rewritten integer
 )
 
 // safely runs normalize, returning data if it panics: a bug here must never take down the
@@ -444,6 +447,9 @@ func cross(a, b []alt) ([]alt, bool) {
 	out := make([]alt, 0, len(a)*len(b))
 	for _, x := range a {
 		for _, y := range b {
+			if len(x)+len(y) > maxAltSchemas {
+				return nil, false // a schema this large is odd: leave the value alone
+			}
 			c := make(alt, 0, len(x)+len(y))
 			out = append(out, append(append(c, x...), y...))
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // schemaOf decodes a schema written as JSON, as a client receives it.
@@ -276,5 +277,31 @@ func TestScans(t *testing.T) {
 		if got := hasIntegralFraction([]byte(in)); got != want {
 			t.Errorf("hasIntegralFraction(%s) = %v", in, got)
 		}
+	}
+}
+
+// A schema with a long allOf must not cost more than a moment per call: the value comes back
+// unchanged.
+func TestLongAllOfIsBounded(t *testing.T) {
+	var parts []string
+	for range 2000 {
+		parts = append(parts, `{"properties":{"x":{"type":"integer"}}}`)
+	}
+	var schema any
+	if err := json.Unmarshal([]byte(`{"type":"array","items":{"allOf":[`+strings.Join(parts, ",")+`]}}`), &schema); err != nil {
+		t.Fatal(err)
+	}
+	var items []string
+	for range 200 {
+		items = append(items, `{"x":1.0}`)
+	}
+	value := []byte("[" + strings.Join(items, ",") + "]")
+	start := time.Now()
+	out := Integers(schema, value)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Integers took %v on a 2000-part allOf", d)
+	}
+	if !json.Valid(out) {
+		t.Errorf("invalid output %s", out)
 	}
 }

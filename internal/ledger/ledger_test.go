@@ -105,14 +105,15 @@ func TestContextText(t *testing.T) {
 	tests := []struct{ name, result, want string }{
 		{"text and structuredContent: the text once", `{"content":[{"type":"text","text":"a \"b\"\nc"}],"structuredContent":{"content":"a \"b\"\nc"}}`, "a \"b\"\nc"},
 		{"two text blocks", `{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}`, "a\nb"},
-		{"an image block as it is", `{"content":[{"type":"image","data":"AAAA","mimeType":"image/png"}]}`, `{"type":"image","data":"AAAA","mimeType":"image/png"}`},
+		{"an image: media, not text", `{"content":[{"type":"text","text":"a"},{"type":"image","data":"AAAA","mimeType":"image/png"}]}`, "a"},
+		{"an embedded resource's text", `{"content":[{"type":"resource","resource":{"uri":"x:a","text":"hello"}}]}`, "hello"},
 		{"structuredContent only", `{"content":[],"structuredContent":{"n":1}}`, `{"n":1}`},
 		{"nothing", `{"content":[]}`, ""},
 		{"not a result", `[1,2]`, `[1,2]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ContextText([]byte(tt.result)); got != tt.want {
+			if got, _ := ContextText([]byte(tt.result)); got != tt.want {
 				t.Errorf("ContextText = %q, want %q", got, tt.want)
 			}
 		})
@@ -130,5 +131,12 @@ func TestStatsRawCounted(t *testing.T) {
 	}
 	if s.RawCounted != 1 || s.ToolTokens != 300 || !strings.Contains(s.String(), "1 earlier runs counted raw result JSON") {
 		t.Errorf("stats %+v\n%s", s, s)
+	}
+}
+
+func TestContextTokensCountsMedia(t *testing.T) {
+	image := `{"content":[{"type":"image","data":"` + strings.Repeat("A", 50<<10) + `","mimeType":"image/png"}]}`
+	if got := ContextTokens([]byte(image)); got != MediaTokens {
+		t.Errorf("a 50 KiB image counts %d tokens, want %d", got, MediaTokens)
 	}
 }

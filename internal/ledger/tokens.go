@@ -36,40 +36,63 @@ func CountTokens(s string) int {
 	return n
 }
 
-// ContextText is what a direct MCP client puts into the model's context for a tool result (a
-// CallToolResult as JSON): the text of its text blocks, each other block (image, audio,
-// resource) as its JSON, and structuredContent only when there is no content, since a client
-// shows one form of a result, not both. A result that is not a CallToolResult counts as it is.
-func ContextText(result []byte) string {
+// MediaTokens is what one image or audio block of a result counts as: a client shows it as
+// media, not as its base64 text, and a model pays about this much for an image of common size
+// (width x height / 750 for about 1100 x 1100 pixels).
+const MediaTokens = 1600
+
+// ContextText is the text a direct MCP client puts into the model's context for a tool result (a
+// CallToolResult as JSON): the text of its text blocks, an embedded resource's text, each other
+// block but images and audio as its JSON, and structuredContent only when there is no content,
+// since a client shows one form of a result, not both. media counts the image and audio blocks,
+// which a client shows as media (see MediaTokens). A result that is not a CallToolResult counts
+// as it is.
+func ContextText(result []byte) (text string, media int) {
 	var r struct {
 		Content    []json.RawMessage `json:"content"`
 		Structured json.RawMessage   `json:"structuredContent"`
 	}
 	if json.Unmarshal(result, &r) != nil {
-		return string(result)
+		return string(result), 0
 	}
 	if len(r.Content) == 0 {
 		if s := bytes.TrimSpace(r.Structured); len(s) > 0 && !bytes.Equal(s, []byte("null")) {
-			return string(s)
+			return string(s), 0
 		}
-		return ""
+		return "", 0
 	}
 	var b strings.Builder
-	for i, c := range r.Content {
-		if i > 0 {
+	for _, c := range r.Content {
+		var block struct {
+			Type     string  `json:"type"`
+			Text     *string `json:"text"`
+			Resource struct {
+				Text *string `json:"text"`
+			} `json:"resource"`
+		}
+		json.Unmarshal(c, &block)
+		switch {
+		case block.Type == "image" || block.Type == "audio":
+			media++
+			continue
+		case block.Type == "text" && block.Text != nil:
+			c = []byte(*block.Text)
+		case block.Type == "resource" && block.Resource.Text != nil:
+			c = []byte(*block.Resource.Text)
+		}
+		if b.Len() > 0 {
 			b.WriteByte('\n')
 		}
-		var block struct {
-			Type string  `json:"type"`
-			Text *string `json:"text"`
-		}
-		if json.Unmarshal(c, &block) == nil && block.Type == "text" && block.Text != nil {
-			b.WriteString(*block.Text)
-		} else {
-			b.Write(c)
-		}
+		b.Write(c)
 	}
-	return b.String()
+	return b.String(), media
+}
+
+// ContextTokens counts a tool result as a direct client would put it into the model's context:
+// the o200k tokens of its ContextText, plus MediaTokens per image or audio block.
+func ContextTokens(result []byte) int {
+	text, media := ContextText(result)
+	return CountTokens(text) + media*MediaTokens
 }
 
 // Counter counts the o200k tokens of tool results per server, as a direct client would put them
@@ -99,10 +122,10 @@ func NewCounter() *Counter {
 		defer close(c.done)
 		budget := countBudget
 		for r := range c.queue {
-			text := ContextText(r.result)
-			n := len(text) / 4
+			text, media := ContextText(r.result)
+			n := len(text)/4 + media*MediaTokens
 			if budget > 0 {
-				n = CountTokens(text)
+				n = CountTokens(text) + media*MediaTokens
 				budget -= len(text)
 			}
 			c.per[r.server] += n

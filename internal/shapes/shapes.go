@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Bounds of a rendered shape.
@@ -23,11 +25,14 @@ const (
 
 // Book holds the latest shape per tool. The zero value is not usable; call Open.
 type Book struct {
-	path  string
-	queue chan observed
-	done  chan struct{}
+	path     string
+	queue    chan observed // never closed: Observe may race with Close
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
 
 	mu     sync.Mutex
+	closed bool
 	shapes map[string]string // "server\x00tool" -> shape
 }
 
@@ -39,7 +44,7 @@ type observed struct {
 // Open returns a Book saved at path (created on the first shape; "" keeps it in memory). A
 // missing or unreadable file starts an empty book.
 func Open(path string) *Book {
-	b := &Book{path: path, queue: make(chan observed, 16), done: make(chan struct{}), shapes: map[string]string{}}
+	b := &Book{path: path, queue: make(chan observed, 16), stop: make(chan struct{}), done: make(chan struct{}), shapes: map[string]string{}}
 	if path != "" {
 		if data, err := os.ReadFile(path); err == nil {
 			var saved map[string]map[string]string
@@ -57,9 +62,13 @@ func Open(path string) *Book {
 }
 
 // Observe queues a tool result (a CallToolResult as JSON) whose shape is taken when it has no
-// structuredContent and its text is a JSON object or array. It never blocks.
+// structuredContent and its text is a JSON object or array. It never blocks, and does nothing
+// once the book is closed.
 func (b *Book) Observe(server, tool string, result []byte) {
-	if len(result) > maxResult {
+	b.mu.Lock()
+	closed := b.closed
+	b.mu.Unlock()
+	if closed || len(result) > maxResult {
 		return
 	}
 	select {
@@ -75,32 +84,48 @@ func (b *Book) Shape(server, tool string) string {
 	return b.shapes[server+"\x00"+tool]
 }
 
-// Close stops taking shapes, after those queued.
+// Close stops taking shapes, after those queued. It is idempotent and safe to call concurrently.
 func (b *Book) Close() {
-	select {
-	case <-b.done:
-		return
-	default:
-	}
-	close(b.queue)
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.stopOnce.Do(func() { close(b.stop) })
 	<-b.done
 }
 
 func (b *Book) loop() {
 	defer close(b.done)
-	for o := range b.queue {
-		shape := resultShape(o.result)
-		if shape == "" {
-			continue
+	for {
+		var o observed
+		select {
+		case o = <-b.queue:
+		case <-b.stop:
+			for {
+				select {
+				case o = <-b.queue:
+					b.take(o)
+				default:
+					return
+				}
+			}
 		}
-		key := o.server + "\x00" + o.tool
-		b.mu.Lock()
-		changed := b.shapes[key] != shape
-		b.shapes[key] = shape
-		b.mu.Unlock()
-		if changed {
-			b.save()
-		}
+		b.take(o)
+	}
+}
+
+// take records the shape of one observed result.
+func (b *Book) take(o observed) {
+	shape := resultShape(o.result)
+	if shape == "" {
+		return
+	}
+	key := o.server + "\x00" + o.tool
+	b.mu.Lock()
+	changed := b.shapes[key] != shape
+	b.shapes[key] = shape
+	b.mu.Unlock()
+	if changed {
+		b.save()
 	}
 }
 
@@ -151,6 +176,9 @@ func resultShape(result []byte) string {
 	var text strings.Builder
 	for _, c := range r.Content {
 		if c.Type == "text" {
+			if text.Len() > 0 {
+				text.WriteByte('\n') // as Text() joins them
+			}
 			text.WriteString(c.Text)
 		}
 	}
@@ -167,14 +195,23 @@ func resultShape(result []byte) string {
 
 // Of renders the shape of a decoded JSON value: objects as {key: shape, ...} with sorted keys,
 // arrays as [shape] after the keys of up to 20 elements merged, scalars as string, number, bool
-// or null; bounded in depth, keys and length ("..." marks a cut).
+// or null; bounded in depth, keys and length ("..." marks a cut). An object whose keys look like
+// data (more than a few dozen, or not names: e-mails, paths, ids) is a map, {string: shape}, so
+// that no key's text is shown.
 func Of(v any) string {
 	s := of(v, 0)
 	if len(s) > maxLength {
-		s = s[:maxLength] + "..."
+		cut := maxLength
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
 	}
 	return s
 }
+
+// keyRE is what a key must look like to be shown: a name, not data.
+var keyRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,40}$`)
 
 func of(v any, depth int) string {
 	switch v := v.(type) {
@@ -183,16 +220,21 @@ func of(v any, depth int) string {
 			return "{...}"
 		}
 		keys := make([]string, 0, len(v))
+		names := len(v) <= maxKeys
 		for k := range v {
 			keys = append(keys, k)
+			names = names && keyRE.MatchString(k)
 		}
 		sort.Strings(keys)
-		var parts []string
-		for i, k := range keys {
-			if i == maxKeys {
-				parts = append(parts, fmt.Sprintf("... %d more", len(keys)-maxKeys))
-				break
+		if !names {
+			values := make([]any, 0, min(len(keys), 20))
+			for _, k := range keys[:min(len(keys), 20)] {
+				values = append(values, v[k])
 			}
+			return "{string: " + of(merge(values), depth+1) + "}"
+		}
+		var parts []string
+		for _, k := range keys {
 			parts = append(parts, fmt.Sprintf("%s: %s", k, of(v[k], depth+1)))
 		}
 		return "{" + strings.Join(parts, ", ") + "}"

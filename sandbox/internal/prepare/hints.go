@@ -163,7 +163,7 @@ func (p *Program) typeAtSelector(ix *stubIndex, line int, name string) string {
 	if sel == nil {
 		return ""
 	}
-	tf := &typeFinder{ix: ix, file: f, before: sel.Pos()}
+	tf := &typeFinder{ix: ix, file: f, before: sel.Pos(), steps: new(int)}
 	return tf.typeOf(sel.X, 0)
 }
 
@@ -173,10 +173,15 @@ type typeFinder struct {
 	ix     *stubIndex
 	file   *ast.File
 	before token.Pos // only declarations before this count
+	steps  *int      // shared by the finders of one hint: a bound on the work
 }
 
+// maxSteps bounds the expressions one hint types: a hint must never cost more than a moment.
+const maxSteps = 200
+
 func (tf *typeFinder) typeOf(e ast.Expr, depth int) string {
-	if depth > 8 {
+	*tf.steps++
+	if depth > 8 || *tf.steps > maxSteps {
 		return ""
 	}
 	switch x := e.(type) {
@@ -225,10 +230,12 @@ func (tf *typeFinder) fieldOf(e ast.Expr, depth int) (*stubType, string) {
 	return t, s.Sel.Name
 }
 
-// typeOfVar finds the last declaration of name before the selector: an assignment, a var, or a
-// range clause.
+// typeOfVar types name by its last declaration before the selector: an assignment, a var, or a
+// range clause. That declaration's right side is typed as of its own position, so x = f(x)
+// looks further back, once: the work is linear in the chain, never a search of every path.
 func (tf *typeFinder) typeOfVar(name string, depth int) string {
-	found := ""
+	var last ast.Node // the last declaring statement or spec before tf.before
+	var rhs ast.Expr  // what it gives name, when it is an expression
 	ast.Inspect(tf.file, func(n ast.Node) bool {
 		if n == nil {
 			return true
@@ -242,9 +249,11 @@ func (tf *typeFinder) typeOfVar(name string, depth int) string {
 				if id, ok := l.(*ast.Ident); ok && id.Name == name {
 					switch {
 					case len(s.Rhs) == len(s.Lhs):
-						found = tf.typeOf(s.Rhs[i], depth+1)
+						last, rhs = s, s.Rhs[i]
 					case len(s.Rhs) == 1 && i == 0:
-						found = tf.typeOf(s.Rhs[0], depth+1)
+						last, rhs = s, s.Rhs[0]
+					default:
+						last, rhs = s, nil
 					}
 				}
 			}
@@ -253,24 +262,34 @@ func (tf *typeFinder) typeOfVar(name string, depth int) string {
 				if id.Name != name {
 					continue
 				}
-				if s.Type != nil {
-					if st, ok := s.Type.(*ast.SelectorExpr); ok {
-						found = tf.typeOf(&ast.CompositeLit{Type: st}, depth+1)
-					}
-				} else if i < len(s.Values) {
-					found = tf.typeOf(s.Values[i], depth+1)
+				last, rhs = s, nil
+				if st, ok := s.Type.(*ast.SelectorExpr); ok {
+					rhs = &ast.CompositeLit{Type: st}
+				} else if s.Type == nil && i < len(s.Values) {
+					rhs = s.Values[i]
 				}
 			}
 		case *ast.RangeStmt:
 			if id, ok := s.Value.(*ast.Ident); ok && id.Name == name {
-				if t, f := tf.fieldOf(s.X, depth); t != nil {
-					found = elemOf(t.pkg, t.types[f])
-				}
+				last, rhs = s, nil
 			}
 		}
 		return true
 	})
-	return found
+	if last == nil {
+		return ""
+	}
+	earlier := &typeFinder{ix: tf.ix, file: tf.file, before: last.Pos(), steps: tf.steps}
+	if r, ok := last.(*ast.RangeStmt); ok {
+		if t, f := earlier.fieldOf(r.X, depth); t != nil {
+			return elemOf(t.pkg, t.types[f])
+		}
+		return ""
+	}
+	if rhs == nil {
+		return ""
+	}
+	return earlier.typeOf(rhs, depth) // earlier: no cycle, and steps bound the chain
 }
 
 // editDistance is the Levenshtein distance of a and b, ignoring case.
@@ -297,8 +316,8 @@ func editDistance(a, b string) int {
 
 var (
 	pointerLiteral = regexp.MustCompile(`cannot convert untyped \w+ to \*(int64|float64|string|bool)\b`)
-	pointerMix     = regexp.MustCompile(`cannot use type \*\w+ as type \*(int64|float64|string|bool) `)
-	pointerHelpers = map[string]string{"int64": "mcp_tools.Int(3)", "float64": "mcp_tools.Float(1.5)", "string": `mcp_tools.String("x")`, "bool": "mcp_tools.Bool(true)"}
+	pointerMix     = regexp.MustCompile(`cannot use type \*?\w+ as type \*(int64|float64|string|bool) `)
+	pointerHelpers = map[string]string{"int64": "mcp_tools.Int(3), or mcp_tools.Int(int64(n))", "float64": "mcp_tools.Float(1.5), or mcp_tools.Float(float64(n))", "string": `mcp_tools.String("x"), or mcp_tools.String(s)`, "bool": "mcp_tools.Bool(true)"}
 )
 
 // pointerHint explains a plain value given for an optional (pointer) field.

@@ -311,6 +311,8 @@ func SearchNodes(args SearchNodesArgs) (*SearchNodesResult, error) {
 		{"composite literal", "e := &mem.Entity{Name: \"x\"}\nfmt.Println(e.Nmae)", 2, "Nmae", fields},
 		{"a result", "found, err := mem.SearchNodes(mem.SearchNodesArgs{})\nfmt.Println(found.Content, err)", 2, "Content",
 			"mem.SearchNodesResult has no Content; its fields: Blocks, Entities; and the method Text()"},
+		{"a chain of reassignments", "found, _ := mem.SearchNodes(mem.SearchNodesArgs{})\n" + strings.Repeat("found = found\n", 30) + "fmt.Println(found.Nmae)", 32, "Nmae",
+			"mem.SearchNodesResult has no Nmae"},
 		{"type unknown, a similar field", "var x struct{ A int }\nfmt.Println(x.Nmae)\n_ = mem.SearchNodes", 2, "Nmae", "did you mean Name (in mem.Entity)?"},
 		{"type unknown, nothing similar", "var x struct{ A int }\nfmt.Println(x.Zzzzzz)\n_ = mem.SearchNodes", 2, "Zzzzzz", "a tool's result has Blocks"},
 	}
@@ -327,9 +329,15 @@ func SearchNodes(args SearchNodesArgs) (*SearchNodesResult, error) {
 			}
 		})
 	}
-	e := sandbox.Error{Kind: sandbox.KindCompile, Msg: "cannot use type *int64 as type *float64 in struct literal"}
-	(*prepare.Program)(nil).Explain(&e)
-	if !strings.Contains(e.Hint, "mcp_tools.Float(") {
-		t.Errorf("hint %q for *int64 into *float64, want mcp_tools.Float", e.Hint)
+	for msg, want := range map[string]string{
+		"cannot use type *int64 as type *float64 in struct literal": "mcp_tools.Float(",
+		"cannot use type string as type *string in struct literal":  "mcp_tools.String(s)",
+		"cannot use type int as type *int64 in struct literal":      "mcp_tools.Int(int64(n))",
+	} {
+		e := sandbox.Error{Kind: sandbox.KindCompile, Msg: msg}
+		(*prepare.Program)(nil).Explain(&e)
+		if !strings.Contains(e.Hint, want) {
+			t.Errorf("hint %q for %q, want %q", e.Hint, msg, want)
+		}
 	}
 }
