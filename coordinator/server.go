@@ -84,6 +84,9 @@ func checkCode(next mcp.MethodHandler) mcp.MethodHandler {
 // stack, so that no request can take the server (and every downstream server with it) down.
 func addTool[In any](s *mcp.Server, c *Coordinator, t *mcp.Tool, h mcp.ToolHandlerFor[In, any]) {
 	mcp.AddTool(s, t, guard(c.log, t.Name, func(ctx context.Context, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, any, error) {
+		if p := c.ConfigProblem(); p != "" {
+			return toolError(p), nil, nil
+		}
 		if ask := c.askApproval(req); ask != nil {
 			return ask, nil, nil
 		}
@@ -149,7 +152,7 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 	var b strings.Builder
 	status := c.pool.Status()
 	if len(status) == 0 {
-		fmt.Fprintf(&b, "no servers configured in %s\n", c.opts.ConfigPath)
+		fmt.Fprintf(&b, "no servers configured in %s\n", c.configPath())
 	}
 	for _, st := range status {
 		e, generated := c.store.Entry(st.Name)

@@ -129,6 +129,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Logger:      logger,
 		MaxLimits:   sandbox.Limits{Timeout: o.maxTimeout, MemoryBytes: int64(o.maxMemory) << 20},
 		OutputChars: o.outputChars,
+		// serve starts despite a config problem, so that the client shows it in the chat;
+		// generate and run fail fast with it.
+		KeepConfigProblems: name == "serve",
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator:", err)

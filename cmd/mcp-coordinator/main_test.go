@@ -61,6 +61,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"version"}, 0, "mcp-coordinator"},
 		{[]string{"run", "--bogus"}, 2, "flag provided but not defined"},
 		{[]string{"generate", "--config", "/does/not/exist.json"}, 2, "/does/not/exist.json"},
+		{[]string{"run", "--config", "/does/not/exist.json", "-"}, 2, "/does/not/exist.json"},
 	}
 	for _, tt := range tests {
 		code, out, errOut := runCmd(t, "", tt.args...)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -194,5 +195,83 @@ func TestServeCancelledGetsNoResponse(t *testing.T) {
 	s.send(`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"execute_code","arguments":{"code":"fmt.Println(\"next\")"}}}`)
 	if m := s.expect(9); !strings.Contains(fmt.Sprint(m["result"]), "next") {
 		t.Errorf("the run after the cancel: %v", m)
+	}
+}
+
+// callTool calls a tool and returns its text and isError, answering an approval question
+// (elicitation/create) on the way with start.
+func (s *rawSession) callTool(id int, tool string, args map[string]any, start bool) (string, bool, bool) {
+	s.t.Helper()
+	params, _ := json.Marshal(map[string]any{"name": tool, "arguments": args})
+	s.send(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":%s}`, id, params))
+	asked := false
+	for {
+		m := s.next(60 * time.Second)
+		if m == nil {
+			s.t.Fatalf("no answer to %s", tool)
+		}
+		if m["method"] == "elicitation/create" {
+			asked = true
+			reply, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": m["id"], "result": map[string]any{"action": "accept", "content": map[string]any{"start": start}}})
+			s.send(string(reply))
+			continue
+		}
+		if fmt.Sprint(m["id"]) != fmt.Sprint(id) {
+			s.t.Fatalf("got %v while waiting for %d", m, id)
+		}
+		r, _ := m["result"].(map[string]any)
+		isErr, _ := r["isError"].(bool)
+		var text strings.Builder
+		content, _ := r["content"].([]any)
+		for _, c := range content {
+			if c, ok := c.(map[string]any); ok {
+				text.WriteString(fmt.Sprint(c["text"]))
+			}
+		}
+		return text.String(), isErr, asked
+	}
+}
+
+// TestServeWithoutConfig starts serve before its config exists: the tools say what is wrong,
+// the file is taken up when it appears, its server starts once approved, and tools work.
+func TestServeWithoutConfig(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "later.json")
+	s := startRaw(t, config, filepath.Join(dir, "ws"))
+	s.send(`{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{"elicitation":{}},"clientInfo":{"name":"raw","version":"1"}}}`)
+	if m := s.expect("init"); m["result"] == nil {
+		t.Fatalf("initialize: %v", m)
+	}
+	s.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	out, isErr, _ := s.callTool(1, "list_servers", nil, false)
+	if !isErr || !strings.Contains(out, config+" (from $MCP_SERVERS_CONFIG) not found") || !strings.Contains(out, "To fix:") {
+		t.Fatalf("list_servers without a config: isError=%v\n%s", isErr, out)
+	}
+
+	exe, _ := os.Executable()
+	data, _ := json.Marshal(map[string]any{"mcpServers": map[string]any{"inventory": map[string]any{"command": exe, "args": []string{"demo-server", "inventory"}}}})
+	os.WriteFile(config, data, 0o644)
+	wasAsked := false
+	deadline := time.Now().Add(30 * time.Second)
+	for id := 2; ; id++ {
+		out, isErr, asked := s.callTool(id, "list_servers", nil, true)
+		wasAsked = wasAsked || asked
+		if !isErr && strings.Contains(out, "inventory: ready") {
+			break
+		}
+		if !wasAsked && strings.Contains(out, "inventory:") {
+			t.Fatalf("inventory started without approval:\n%s", out)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("inventory never got ready:\n%s", out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !wasAsked {
+		t.Error("the server in the new file started without approval")
+	}
+	out, isErr, _ = s.callTool(1000, "execute_code", map[string]any{"code": "p, err := inventory.ListProducts(inventory.ListProductsArgs{})\nfmt.Println(len(p.Products), err)"}, false)
+	if isErr || !strings.HasPrefix(out, "400 <nil>") {
+		t.Errorf("execute_code: isError=%v\n%s", isErr, out)
 	}
 }
