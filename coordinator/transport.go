@@ -22,9 +22,10 @@ import (
 // cancellation.
 //
 //   - A line that is not JSON is answered with a JSON-RPC error -32700 (id null), a JSON value
-//     that is not a JSON-RPC 2.0 message with -32600, and a batch after a protocol version
-//     without batches (2025-06-18 and later) was negotiated with -32600 for each request in
-//     it; the line is then skipped and the session goes on. go-sdk's own stdio connection
+//     that is not a JSON-RPC 2.0 message with -32600, and a batch under a protocol version
+//     without batches (2025-06-18 and later, negotiated by initialize or named in a request's
+//     _meta) with -32600 for each request in it; the line is then skipped and the session
+//     goes on. go-sdk's own stdio connection
 //     instead ends the session on any of them (its Read returns the error, and the jsonrpc2
 //     reader stops), which takes every downstream server with it; the same filter belongs
 //     upstream, in go-sdk's ioConn, and this one can go once it is there.
@@ -111,6 +112,9 @@ func (c *guardedConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 		switch {
 		case req.IsCall():
 			c.inflight[req.ID] = true
+			if v := metaVersion(req.Params); v != "" {
+				c.version.Store(v) // protocol 2026-07-28 and later: each request names its version
+			}
 			if req.Method == "initialize" {
 				id := req.ID
 				c.initID = &id
@@ -223,7 +227,15 @@ func (c *guardedConn) check(msg []byte) bool {
 		c.answer(nil, jsonrpc.CodeInvalidRequest, "Invalid Request: an empty batch")
 		return false
 	}
-	if v, _ := c.version.Load().(string); v >= protocolsWithoutBatches {
+	v, _ := c.version.Load().(string)
+	for _, m := range batch {
+		if dm, err := jsonrpc.DecodeMessage(m); err == nil {
+			if r, ok := dm.(*jsonrpc.Request); ok {
+				v = max(v, metaVersion(r.Params))
+			}
+		}
+	}
+	if v >= protocolsWithoutBatches {
 		text := fmt.Sprintf("Invalid Request: JSON-RPC batches are not supported in protocol version %s; send each message on its own line", v)
 		answered := false
 		for _, m := range batch {
@@ -255,6 +267,18 @@ func (c *guardedConn) check(msg []byte) bool {
 		}
 	}
 	return true
+}
+
+// metaVersion returns the protocol version that a request's params name in _meta, or "".
+func metaVersion(params json.RawMessage) string {
+	var p struct {
+		Meta map[string]any `json:"_meta"`
+	}
+	if len(params) == 0 || json.Unmarshal(params, &p) != nil {
+		return ""
+	}
+	v, _ := p.Meta[mcp.MetaKeyProtocolVersion].(string)
+	return v
 }
 
 // idOf returns msg's id when it is a valid one (a string or a number), else nil (null).

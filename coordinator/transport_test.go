@@ -93,6 +93,20 @@ func TestStdioTransportLongLineAndOldBatches(t *testing.T) {
 	}
 }
 
+// Under protocol 2026-07-28 there is no initialize: the version in a request's _meta counts.
+func TestStdioTransportBatchWithMetaVersion(t *testing.T) {
+	send, recv := pipeServer(t, 0)
+	meta := `"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}`
+	send(`[{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{` + meta + `}}]`)
+	if got := recv(); !strings.Contains(got, `"id":1`) || !strings.Contains(got, "not supported in protocol version 2026-07-28") {
+		t.Errorf("a batch naming 2026-07-28: %s", got)
+	}
+	send(`{"jsonrpc":"2.0","id":2,"method":"ping"}`)
+	if got := recv(); got != `{"jsonrpc":"2.0","id":2,"result":{}}` {
+		t.Errorf("ping: %s", got)
+	}
+}
+
 // FuzzStdioTransport: whatever one line holds, the session answers the ping after it.
 func FuzzStdioTransport(f *testing.F) {
 	for _, s := range []string{`{`, `42`, `[]`, `[1]`, `{"jsonrpc":"2.0"}`, `{"jsonrpc":"2.0","id":{},"method":"x"}`,
