@@ -50,6 +50,11 @@ type Options struct {
 	MaxConcurrentRuns int
 	// Sandbox runs snippets; nil means the process engine. The Coordinator closes it.
 	Sandbox sandbox.Sandbox
+	// KeepConfigProblems, when true, makes New succeed despite a missing, unreadable or invalid
+	// config: the Coordinator has no servers, every tool answers with the problem and how to
+	// fix it (see ConfigProblem), and Start's watcher takes the file up when it appears or is
+	// fixed. False (what generate and run want) means New fails with the problem.
+	KeepConfigProblems bool
 }
 
 // Coordinator wires the config, the downstream Pool, the workspace stubs, the sandbox and the
@@ -76,6 +81,13 @@ type Coordinator struct {
 	pending *pendingConfig
 	// life is the context of Start: background work started later (by an approval) runs under it.
 	life context.Context
+	// path is the config file in use, or the one searched for while none is found.
+	path string
+	// problem is why no config is in use (missing, unreadable, invalid), or nil.
+	problem error
+	// existed says whether the config file existed when New ran: a first version that loads
+	// later is then taken as at start; otherwise its servers wait for approval like any added.
+	existed bool
 
 	bg        sync.WaitGroup // background generation, waited for by Close
 	stop      context.CancelFunc
@@ -108,15 +120,22 @@ func New(opts Options) (*Coordinator, error) {
 			"it refuses to run, because each level would start the next: remove that entry from the config", pid)
 	}
 	path, err := downstream.FindConfig(opts.ConfigPath)
-	if err != nil {
-		return nil, err
+	var cfg *downstream.Config
+	var loaded downstream.Stamp
+	existed := err == nil
+	if err == nil {
+		loaded = downstream.StampOf(path) // before reading: a change made while reading is seen later
+		cfg, err = downstream.LoadConfig(path)
+	} else {
+		path = opts.ConfigPath
 	}
-	opts.ConfigPath = path
-	loaded := downstream.StampOf(path) // before reading: a change made while reading is seen later
-	cfg, err := downstream.LoadConfig(path)
 	if err != nil {
-		return nil, err
+		if !opts.KeepConfigProblems {
+			return nil, err
+		}
+		cfg = &downstream.Config{Path: path}
 	}
+	problem := err
 	dir, err := stubstore.ResolveWorkspace(opts.Workspace)
 	if err != nil {
 		return nil, err
@@ -135,6 +154,12 @@ func New(opts Options) (*Coordinator, error) {
 		cfg:     cfg,
 		loaded:  loaded,
 		genErrs: map[string]string{},
+		path:    path,
+		problem: problem,
+		existed: existed,
+	}
+	if problem != nil {
+		c.log.Error("mcp-coordinator starts without servers; its tools report the problem until the config is fixed", "problem", problem)
 	}
 	store.Reserve(slices.Collect(maps.Keys(c.configuredNames())))
 	for _, w := range cfg.Warnings {
@@ -155,7 +180,15 @@ func New(opts Options) (*Coordinator, error) {
 }
 
 // Paths returns the config file and the workspace directory in use.
-func (c *Coordinator) Paths() (config, workspace string) { return c.opts.ConfigPath, c.store.Dir() }
+func (c *Coordinator) Paths() (config, workspace string) { return c.configPath(), c.store.Dir() }
+
+// configPath returns the config file in use, or the one named by Options.ConfigPath (empty
+// when none was named) while no config is found.
+func (c *Coordinator) configPath() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.path
+}
 
 // Skipped returns the config entries that are not started (disabled, a transport the
 // coordinator does not speak, the coordinator itself), with the reason, sorted by name.
@@ -182,9 +215,7 @@ func (c *Coordinator) Start(ctx context.Context) {
 		c.background(func() { c.generateWhenReady(ctx, s.Name) })
 	}
 	if c.opts.ConfigPoll > 0 {
-		c.background(func() {
-			downstream.WatchConfig(ctx, c.opts.ConfigPath, c.opts.ConfigPoll, c.loaded, c.log, func(cfg *downstream.Config) { c.applyConfig(ctx, cfg) })
-		})
+		c.background(func() { c.watch(ctx) })
 	}
 }
 

@@ -224,11 +224,14 @@ func TestBadArgumentsAreToolErrors(t *testing.T) {
 		{"search_tools", map[string]any{"query": "x", "limit": 1000}, "limit 1000"},
 		{"execute_code", map[string]any{"code": ""}, "code is empty"},
 		{"execute_code", map[string]any{"code": "fmt.Println(1)", "timeout_seconds": -1}, "timeout_seconds -1"},
-		{"execute_code", map[string]any{"code": "fmt.Println(1)", "timeout_seconds": 3600}, "limit"},
-		{"execute_code", map[string]any{"code": "fmt.Println(1)", "timeout_seconds": 1e300}, "timeout_seconds 1e+300"},
+		{"execute_code", map[string]any{"code": nil}, "code must be a string"},
+		{"execute_code", map[string]any{"code": 3}, "code must be a string"},
+		{"execute_code", map[string]any{}, "code must be a string"},
 		{"execute_code", map[string]any{"code": "fmt.Println(1)", "sandbox": "docker"}, `sandbox "docker" is not available`},
 		{"execute_code", map[string]any{"code": "fmt.Println(1)\nvar x int = \"s\"\nfmt.Println(x)"}, "line 2"},
 		{"execute_code", map[string]any{"code": `import "os"` + "\nfunc main() { os.Exit(1) }"}, "package os is not available in the sandbox"},
+		{"execute_code", map[string]any{"code": `fmt.Println(os.Getenv("HOME"))`}, "package os is not available in the sandbox"},
+		{"execute_code", map[string]any{"code": `fmt.Println(nosuch.Thing())`}, "nosuch"},
 		{"generate_tools", map[string]any{"servers": []string{"nope"}}, `unknown server "nope"`},
 		{"list_tools", map[string]any{}, `missing properties: ["server"]`},
 	}
@@ -239,6 +242,16 @@ func TestBadArgumentsAreToolErrors(t *testing.T) {
 				t.Errorf("isError=%v, want true with %q:\n%s", isErr, tt.want, out)
 			}
 		})
+	}
+}
+
+func TestExecuteCodeTimeoutAboveTheMaximum(t *testing.T) {
+	f := newFixture(t, Options{MaxLimits: sandbox.Limits{Timeout: 5 * time.Second}})
+	for _, secs := range []float64{3600, 1e300} {
+		out, isErr := f.call(t, "execute_code", map[string]any{"code": "fmt.Println(1)", "timeout_seconds": secs})
+		if isErr || !strings.HasPrefix(out, "1\n") || !strings.Contains(out, "is above the maximum: ran with 5s]") {
+			t.Errorf("timeout_seconds %g: isError=%v\n%s", secs, isErr, out)
+		}
 	}
 }
 

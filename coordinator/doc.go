@@ -11,13 +11,19 @@
 //
 // # Use
 //
-//	c, err := coordinator.New(coordinator.Options{ConfigPath: "mcp.json"})
+//	c, err := coordinator.New(coordinator.Options{ConfigPath: "mcp.json", KeepConfigProblems: true})
 //	if err != nil { ... }
 //	defer c.Close()
 //	c.Start(ctx)                                        // connect servers in the background
-//	err = coordinator.NewServer(c).Run(ctx, &mcp.StdioTransport{})
+//	err = coordinator.NewServer(c).Run(ctx, &coordinator.StdioTransport{})
 //
-// The CLI's generate and run use [Coordinator.Generate] and [Coordinator.Run] directly.
+// The CLI's generate and run use [Coordinator.Generate] and [Coordinator.Run] directly, without
+// KeepConfigProblems: a config problem fails them at once. serve keeps it: the server starts,
+// and every tool answers with [Coordinator.ConfigProblem] until the file is fixed.
+//
+// [StdioTransport] is go-sdk's stdio transport made robust: a line that is not a JSON-RPC
+// message is answered with an error and skipped instead of ending the session, and a
+// cancelled request gets no response.
 //
 // # The tool surface
 //

@@ -32,6 +32,9 @@ type RunOutcome struct {
 	ErrText string
 	// Usage is what the run cost and saved; it is also the ledger line.
 	Usage ledger.Entry
+	// Note says what the run did differently from what was asked (a timeout above the maximum
+	// ran with the maximum), or is empty. The footer shows it.
+	Note string
 }
 
 // Footer is the one line appended to execute_code's answer: the calls per server (so the model
@@ -45,18 +48,23 @@ func (o *RunOutcome) Footer() string {
 	} else {
 		took = took.Round(100 * time.Millisecond)
 	}
+	note := ""
+	if o.Note != "" {
+		note = " · " + o.Note
+	}
 	if u.Calls == 0 {
-		return fmt.Sprintf("[no calls · %s]", took)
+		return fmt.Sprintf("[no calls · %s%s]", took, note)
 	}
 	var per []string
 	for _, n := range slices.Sorted(maps.Keys(u.PerServer)) {
 		per = append(per, fmt.Sprintf("%s %d", n, u.PerServer[n].Calls))
 	}
-	return fmt.Sprintf("[calls: %s · %d tokens kept out · %s]", strings.Join(per, ", "), u.ToolTokens, took)
+	return fmt.Sprintf("[calls: %s · %d tokens kept out · %s%s]", strings.Join(per, ", "), u.ToolTokens, took, note)
 }
 
 // Run runs a snippet against the workspace's stubs and the Pool, records it in the ledger under
-// tool, and returns the outcome. timeout of 0 means the configured default. The returned error is
+// tool, and returns the outcome. timeout of 0 means the configured default; one above the
+// configured maximum runs with the maximum, and RunOutcome.Note says so. The returned error is
 // only for a request that could not be run at all (empty code, limits out of range); a failing
 // snippet is reported in RunOutcome.Err.
 func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.Duration) (*RunOutcome, error) {
@@ -65,6 +73,11 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 	}
 	if len(code) > sandbox.MaxSourceBytes {
 		return nil, fmt.Errorf("code is %d bytes, above the %d-byte limit: a snippet should call tools, not carry data", len(code), sandbox.MaxSourceBytes)
+	}
+	var note string
+	if max := c.maxTimeout(); timeout > max {
+		note = fmt.Sprintf("timeout %s is above the maximum: ran with %s", roundTimeout(timeout), max)
+		timeout = max
 	}
 	start := time.Now()
 	tokens := ledger.NewCounter()
@@ -84,7 +97,7 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 	if err != nil && errors.As(err, &se) && se.Kind == sandbox.KindLimits {
 		return nil, err
 	}
-	out := &RunOutcome{Err: err}
+	out := &RunOutcome{Err: err, Note: note}
 	u := ledger.Entry{Time: start.UTC(), Tool: tool, OK: err == nil, PerServer: map[string]ledger.ServerUsage{}, Counted: ledger.CountedContext}
 	if res != nil {
 		text := res.Stdout
@@ -152,4 +165,21 @@ func (c *Coordinator) resolve(ctx context.Context, importPath string) error {
 		return nil
 	}
 	return nil
+}
+
+// maxTimeout is the longest run a snippet may ask for: Options.MaxLimits.Timeout, else the
+// sandbox's default.
+func (c *Coordinator) maxTimeout() time.Duration {
+	if c.opts.MaxLimits.Timeout > 0 {
+		return c.opts.MaxLimits.Timeout
+	}
+	return sandbox.DefaultLimits.Timeout
+}
+
+// roundTimeout shows a requested timeout without a long fraction.
+func roundTimeout(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
 }

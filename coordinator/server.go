@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -58,7 +59,24 @@ func NewServer(c *Coordinator) *mcp.Server {
 	addTool(s, c, &mcp.Tool{Name: "usage_stats", Annotations: ro,
 		Description: "Savings so far: runs, calls, tokens kept out of context, per server."},
 		c.usageStats)
+	s.AddReceivingMiddleware(checkCode)
 	return s
+}
+
+// checkCode answers an execute_code call whose code is missing or not a string in plain words,
+// before the schema validation's longer message.
+func checkCode(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		if r, ok := req.(*mcp.CallToolRequest); ok && r.Params != nil && r.Params.Name == "execute_code" {
+			var args struct {
+				Code json.RawMessage `json:"code"`
+			}
+			if json.Unmarshal(r.Params.Arguments, &args) == nil && !strings.HasPrefix(string(args.Code), `"`) {
+				return toolError("code must be a string: the Go snippet as text"), nil
+			}
+		}
+		return next(ctx, method, req)
+	}
 }
 
 // addTool adds a tool whose handler first gives c a chance to ask a pending approval (see
@@ -66,6 +84,9 @@ func NewServer(c *Coordinator) *mcp.Server {
 // stack, so that no request can take the server (and every downstream server with it) down.
 func addTool[In any](s *mcp.Server, c *Coordinator, t *mcp.Tool, h mcp.ToolHandlerFor[In, any]) {
 	mcp.AddTool(s, t, guard(c.log, t.Name, func(ctx context.Context, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, any, error) {
+		if p := c.ConfigProblem(); p != "" {
+			return toolError(p), nil, nil
+		}
 		if ask := c.askApproval(req); ask != nil {
 			return ask, nil, nil
 		}
@@ -131,7 +152,7 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 	var b strings.Builder
 	status := c.pool.Status()
 	if len(status) == 0 {
-		fmt.Fprintf(&b, "no servers configured in %s\n", c.opts.ConfigPath)
+		fmt.Fprintf(&b, "no servers configured in %s\n", c.configPath())
 	}
 	for _, st := range status {
 		e, generated := c.store.Entry(st.Name)
@@ -481,9 +502,12 @@ func (c *Coordinator) executeCode(ctx context.Context, _ *mcp.CallToolRequest, i
 	if in.Sandbox != "" && in.Sandbox != "process" {
 		return toolError(fmt.Sprintf("sandbox %q is not available; use \"process\" (the default)", in.Sandbox)), nil, nil
 	}
-	if in.TimeoutSeconds < 0 || in.TimeoutSeconds > 24*3600 {
-		return toolError(fmt.Sprintf("timeout_seconds %g: must not be negative or above the configured maximum (default 30)", in.TimeoutSeconds)), nil, nil
+	if in.TimeoutSeconds < 0 {
+		return toolError(fmt.Sprintf("timeout_seconds %g: must not be negative (default 30)", in.TimeoutSeconds)), nil, nil
 	}
+	// Above the maximum runs with the maximum (Run notes it in the footer); a day keeps the
+	// conversion to a Duration in range.
+	in.TimeoutSeconds = min(in.TimeoutSeconds, 24*3600)
 	out, err := c.Run(ctx, "execute_code", in.Code, time.Duration(in.TimeoutSeconds*float64(time.Second)))
 	if err != nil {
 		return toolError(err.Error()), nil, nil

@@ -3,7 +3,9 @@ package coordinator
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"slices"
 	"strconv"
@@ -34,7 +36,7 @@ func (c *Coordinator) applyConfig(ctx context.Context, cfg *downstream.Config) {
 	}
 	names := make([]string, len(starts))
 	var b strings.Builder
-	fmt.Fprintf(&b, "The MCP config %s changed. mcp-coordinator will start these servers only if you approve:\n", c.opts.ConfigPath)
+	fmt.Fprintf(&b, "The MCP config %s changed. mcp-coordinator will start these servers only if you approve:\n", c.configPath())
 	was := map[string]downstream.ServerConfig{}
 	for _, s := range old.Servers {
 		was[s.Name] = s
@@ -82,7 +84,7 @@ func (c *Coordinator) switchLocked(ctx context.Context, cfg *downstream.Config, 
 	c.cfg = cfg
 	c.configNote = note
 	c.mu.Unlock()
-	c.log.Info("config changed", "file", c.opts.ConfigPath, "servers", len(cfg.Servers), "started", started)
+	c.log.Info("config changed", "file", c.configPath(), "servers", len(cfg.Servers), "started", started)
 	if err := c.store.Remove(removed); err != nil {
 		c.log.Warn("workspace", "err", err)
 	}
@@ -215,4 +217,79 @@ func describeServer(sc downstream.ServerConfig) string {
 		d += " with " + strings.Join(env, " ")
 	}
 	return d
+}
+
+// watch follows the config file until ctx ends. While no file is found (none named, and none
+// in FindConfig's places), it looks again every ConfigPoll.
+func (c *Coordinator) watch(ctx context.Context) {
+	path := c.configPath()
+	for path == "" {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(c.opts.ConfigPoll):
+		}
+		p, err := downstream.FindConfig("")
+		if err != nil {
+			continue
+		}
+		path = p
+		c.mu.Lock()
+		c.path = p
+		c.mu.Unlock()
+	}
+	downstream.WatchConfig(ctx, path, c.opts.ConfigPoll, c.loaded, c.log,
+		func(cfg *downstream.Config) { c.applyLoaded(ctx, cfg) },
+		func(err error) {
+			c.mu.Lock()
+			if c.problem != nil {
+				c.problem = err
+			}
+			c.mu.Unlock()
+		})
+}
+
+// applyLoaded switches to cfg, a version of the config file that loads. While no config was
+// in use (a problem at start), a file that existed at start is taken as a restart would take
+// it; one that appeared later is a change that adds servers, which wait for approval.
+func (c *Coordinator) applyLoaded(ctx context.Context, cfg *downstream.Config) {
+	c.mu.Lock()
+	first := c.problem != nil
+	c.problem = nil
+	existed := c.existed
+	c.mu.Unlock()
+	for _, w := range cfg.Warnings {
+		c.log.Warn("config", "file", cfg.Path, "warning", w)
+	}
+	if first && existed {
+		c.switchMu.Lock()
+		defer c.switchMu.Unlock()
+		c.setPending(nil)
+		c.switchLocked(ctx, cfg, "")
+		return
+	}
+	c.applyConfig(ctx, cfg)
+}
+
+// ConfigProblem returns why no config is in use and how to fix it, or "" when one is.
+func (c *Coordinator) ConfigProblem() string {
+	c.mu.Lock()
+	err, path := c.problem, c.path
+	c.mu.Unlock()
+	if err == nil {
+		return ""
+	}
+	var fix string
+	var ce *downstream.ConfigError
+	switch {
+	case errors.As(err, &ce):
+		fix = "fix the file at that place"
+	case errors.Is(err, fs.ErrPermission):
+		fix = "make the file readable by the user that runs mcp-coordinator"
+	case path == "":
+		fix = `create .mcp.json in the directory mcp-coordinator runs in, holding {"mcpServers": {"name": {"command": "...", "args": ["..."]}}}, or pass --config FILE in the client's MCP settings`
+	default:
+		fix = `create it, holding {"mcpServers": {"name": {"command": "...", "args": ["..."]}}}, or point --config at your config file`
+	}
+	return fmt.Sprintf("mcp-coordinator has no servers: %v. To fix: %s. The file is read again as soon as it changes; no restart needed.", err, fix)
 }

@@ -58,9 +58,10 @@ func StampOf(path string) Stamp {
 
 // WatchConfig polls the config file at path every interval until ctx ends, and calls apply
 // with each changed version that loads, starting from the version stamped from (take the stamp
-// before loading the config in use, so that a change made meanwhile is seen). A version that
-// does not load is logged and skipped: the previous one stays in use.
-func WatchConfig(ctx context.Context, path string, every time.Duration, from Stamp, log *slog.Logger, apply func(*Config)) {
+// before loading the config in use, so that a change made meanwhile is seen; the zero Stamp
+// when the file is missing, so that its appearance is a change). A version that does not load
+// is logged, passed to fail when it is not nil, and skipped: the previous one stays in use.
+func WatchConfig(ctx context.Context, path string, every time.Duration, from Stamp, log *slog.Logger, apply func(*Config), fail func(error)) {
 	last := from
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -78,6 +79,9 @@ func WatchConfig(ctx context.Context, path string, every time.Duration, from Sta
 		cfg, err := LoadConfig(path)
 		if err != nil {
 			log.Error("config changed but cannot be used; keeping the previous one", "err", err)
+			if fail != nil {
+				fail(err)
+			}
 			continue
 		}
 		apply(cfg)

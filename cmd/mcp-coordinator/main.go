@@ -31,8 +31,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
-
 	"github.com/mcp-coordinator/mcp-coordinator/coordinator"
 	"github.com/mcp-coordinator/mcp-coordinator/examples/demoservers"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
@@ -131,6 +129,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Logger:      logger,
 		MaxLimits:   sandbox.Limits{Timeout: o.maxTimeout, MemoryBytes: int64(o.maxMemory) << 20},
 		OutputChars: o.outputChars,
+		// serve starts despite a config problem, so that the client shows it in the chat;
+		// generate and run fail fast with it.
+		KeepConfigProblems: name == "serve",
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator:", err)
@@ -149,7 +150,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func serve(ctx context.Context, c *coordinator.Coordinator, stderr io.Writer) int {
 	c.Start(ctx)
-	err := coordinator.NewServer(c).Run(ctx, &mcp.StdioTransport{})
+	err := coordinator.NewServer(c).Run(ctx, &coordinator.StdioTransport{})
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
 		fmt.Fprintln(stderr, "mcp-coordinator serve:", err)
 		return 1

@@ -61,6 +61,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"version"}, 0, "mcp-coordinator"},
 		{[]string{"run", "--bogus"}, 2, "flag provided but not defined"},
 		{[]string{"generate", "--config", "/does/not/exist.json"}, 2, "/does/not/exist.json"},
+		{[]string{"run", "--config", "/does/not/exist.json", "-"}, 2, "/does/not/exist.json"},
 	}
 	for _, tt := range tests {
 		code, out, errOut := runCmd(t, "", tt.args...)
@@ -114,12 +115,12 @@ func main() {
 	if code != 1 || !strings.Contains(errOut, "line 1") {
 		t.Errorf("failing snippet: exit %d, want 1 with the line\nstdout: %q\nstderr: %q", code, out, errOut)
 	}
-	code, _, errOut = runCmd(t, "fmt.Println(1)", "run", "--config", config, "--workspace", ws, "--timeout", "10s", "--max-timeout", "5s", "-")
-	if code != 2 || !strings.Contains(errOut, "between 10ms and 5s") {
-		t.Errorf("a timeout above the configured maximum: exit %d, want 2\n%s", code, errOut)
+	code, out, errOut = runCmd(t, "fmt.Println(1)", "run", "--config", config, "--workspace", ws, "--timeout", "10s", "--max-timeout", "5s", "-")
+	if code != 0 || out != "1\n" || !strings.Contains(errOut, "timeout 10s is above the maximum: ran with 5s]") {
+		t.Errorf("a timeout above the configured maximum runs with the maximum: exit %d\nstdout: %q\nstderr: %s", code, out, errOut)
 	}
 	code, out, _ = runCmd(t, "", "stats", "--workspace", ws)
-	if code != 0 || !strings.Contains(out, "runs: 2 (1 failed") {
+	if code != 0 || !strings.Contains(out, "runs: 3 (1 failed") {
 		t.Errorf("stats: exit %d\n%s", code, out)
 	}
 }

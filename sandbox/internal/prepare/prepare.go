@@ -10,6 +10,7 @@ import (
 	"go/token"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -80,6 +81,9 @@ func Prepare(ctx context.Context, req *sandbox.Request) (*Program, error) {
 	}
 	if !hasMain(f) {
 		return nil, &sandbox.Error{Kind: sandbox.KindCompile, Msg: "package main has no func main", Hint: "write func main() { ... }, or only its statements without a package clause"}
+	}
+	if err := undefinedPackage(fset, f, added, pkgs); err != nil {
+		return nil, err
 	}
 	p := &Program{Main: w.assemble(added), Body: w.body, Files: map[string]string{}, stubs: map[string]bool{}}
 	if err := checkGaps(fset, f, imports, p); err != nil {
@@ -259,6 +263,56 @@ func autoImports(f *ast.File, a avail) []importSpec {
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
 	return out
+}
+
+// deniedByName maps the name of a denied package to its path: os.Getenv without an import line
+// gets the answer that import "os" gets.
+var deniedByName = func() map[string]string {
+	m := map[string]string{}
+	for _, p := range slices.Sorted(maps.Keys(deniedHints)) {
+		if _, ok := m[path.Base(p)]; !ok {
+			m[path.Base(p)] = p
+		}
+	}
+	return m
+}()
+
+// undefinedPackage returns the KindImport error of the first selector root in f (x in x.Y)
+// that nothing declares, imports or added: the error an import of it would get, so that a
+// snippet without imports (os.Getenv, an unknown package) reads the same as one with them.
+func undefinedPackage(fset *token.FileSet, f *ast.File, added []importSpec, a avail) *sandbox.Error {
+	have := map[string]bool{}
+	for _, is := range append(specsOf(f), added...) {
+		if is.name != "" {
+			have[is.name] = true
+		} else {
+			have[path.Base(is.path)] = true
+		}
+	}
+	unresolved := map[*ast.Ident]bool{}
+	for _, id := range f.Unresolved {
+		unresolved[id] = true
+	}
+	var found *sandbox.Error
+	ast.Inspect(f, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if !ok || found != nil {
+			return found == nil
+		}
+		id, ok := sel.X.(*ast.Ident)
+		if !ok || !unresolved[id] || have[id.Name] || id.Name == "_" {
+			return true
+		}
+		line := fset.Position(id.Pos()).Line
+		if p, ok := deniedByName[id.Name]; ok {
+			found = deniedImport(p, line, a.stubs, a.skills)
+			return false
+		}
+		found = deniedImport(id.Name, line, a.stubs, a.skills)
+		found.Msg = "undefined: " + id.Name + "; " + found.Msg
+		return false
+	})
+	return found
 }
 
 // fileImports returns the imports of Main, the file the interpreter gets, without parsing it:
