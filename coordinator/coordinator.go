@@ -173,6 +173,8 @@ func New(opts Options) (*Coordinator, error) {
 	c.sb = opts.Sandbox
 	if c.sb == nil {
 		if c.sb, err = newProcessSandbox(opts.MaxLimits, opts.MaxConcurrentRuns, opts.Logger); err != nil {
+			c.pool.Close() // no server has started yet: this only releases the Pool
+			c.shapes.Close()
 			return nil, err
 		}
 	}
