@@ -96,6 +96,37 @@ func TestResourcesPromptsImagesProgress(t *testing.T) {
 		}
 	})
 
+	t.Run("the client lists and reads the servers' resources", func(t *testing.T) {
+		ctx := context.Background()
+		if cs.InitializeResult().Capabilities.Resources == nil {
+			t.Fatal("no resources capability")
+		}
+		list, err := cs.ListResources(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var features *mcp.Resource
+		for _, r := range list.Resources {
+			if strings.HasSuffix(r.URI, "features.md") {
+				features = r
+			}
+		}
+		if len(list.Resources) != 7 || features == nil || features.Name != "everything: features.md" ||
+			features.URI != "mcp-coordinator://everything/demo:%2F%2Fresource%2Fstatic%2Fdocument%2Ffeatures.md" {
+			t.Fatalf("%d resources, features.md as %+v", len(list.Resources), features)
+		}
+		res, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: features.URI})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Contents) != 1 || res.Contents[0].URI != features.URI || !strings.Contains(res.Contents[0].Text, "# ") {
+			t.Errorf("read %+v", res.Contents)
+		}
+		if _, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: "demo://resource/static/document/features.md"}); err == nil {
+			t.Error("a URI without the server read")
+		}
+	})
+
 	t.Run("a snippet reads a resource and gets a prompt", func(t *testing.T) {
 		res := execute(t, cs, `rs, err := mcp_tools.ListResources("everything")
 if err != nil {

@@ -36,7 +36,10 @@ The interpreter lacks min/max, range over functions, slices.Sort* (use sort.Slic
 func NewServer(c *Coordinator) *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{Name: "mcp-coordinator", Version: Version}, &mcp.ServerOptions{
 		Instructions: instructions,
+		// Logging as the default has it, and the servers' resources (see resources.go).
+		Capabilities: &mcp.ServerCapabilities{Logging: &mcp.LoggingCapabilities{}, Resources: &mcp.ResourceCapabilities{}},
 	})
+	s.AddReceivingMiddleware(c.resourcesMiddleware)
 	ro := &mcp.ToolAnnotations{ReadOnlyHint: true}
 	addTool(s, c, &mcp.Tool{Name: "list_servers", Annotations: ro,
 		Description: "List the servers behind this coordinator: state, tool count, Go import path."},
