@@ -33,6 +33,18 @@
 //
 // errors.Is against [ErrToolFailed] works as well; errors.As into these types is not available
 // in the sandbox.
+//
+// # Resources, prompts, showing and progress
+//
+// [ListResources], [ReadResource], [ListPrompts] and [GetPrompt] read a server's resources and
+// prompts as a tool call would. [Show] hands content blocks (from a result's Blocks, or made
+// with [Image] and [TextBlock]) to the model after the snippet's output; [Progress] reports
+// progress to the client:
+//
+//	img, _ := everything.GetTinyImage(everything.GetTinyImageArgs{})
+//	mcp_tools.Show(img.Blocks...)
+//
+// [Content.AsText] and [Content.Bytes] read any block, an embedded resource included.
 package mcp_tools
 
 import (
