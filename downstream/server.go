@@ -442,10 +442,16 @@ func (s *server) refresh(ctx context.Context, c *conn) error {
 	return nil
 }
 
+// offersTimeout bounds the listings of countOffers: a server slow to list its resources
+// still starts, with its count unknown.
+const offersTimeout = 5 * time.Second
+
 // countOffers counts the resources and prompts that sess's server offers (when its
 // capabilities say it offers them), -1 for a listing that failed: a server whose resources
 // cannot be listed still serves its tools.
 func countOffers(ctx context.Context, sess *mcp.ClientSession) offers {
+	ctx, cancel := context.WithTimeout(ctx, offersTimeout)
+	defer cancel()
 	var o offers
 	caps := sess.InitializeResult().Capabilities
 	if caps == nil {
