@@ -302,6 +302,9 @@ func (s *session) callTool(ctx context.Context, typ byte, payload []byte) (out j
 	if err := checkNames(string(server), string(tool)); err != nil {
 		return nil, invalidCall(err.Error())
 	}
+	if typ == frameRPC && !rpcMethods[string(tool)] {
+		return nil, invalidCall(fmt.Sprintf("%q is not a request the sandbox forwards", tool))
+	}
 	name := string(server)
 	s.mu.Lock()
 	if s.ended {
@@ -374,10 +377,9 @@ func (s *session) request(ctx context.Context, server, method string, params []b
 		return rc.ReadResource(ctx, server, p.URI)
 	case "prompts/list":
 		return rc.ListPrompts(ctx, server)
-	case "prompts/get":
+	default: // "prompts/get": callTool let only rpcMethods through
 		return rc.GetPrompt(ctx, server, p.Name, p.Arguments)
 	}
-	return nil, invalidCall(fmt.Sprintf("%q is not a request the sandbox forwards", method))
 }
 
 // callKind names the kind of a failed call for the snippet (mcp_tools.ErrorKind).
