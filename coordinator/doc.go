@@ -25,6 +25,16 @@
 // message is answered with an error and skipped instead of ending the session, and a
 // cancelled request gets no response.
 //
+// # Beyond tools
+//
+// A snippet reads its servers' resources and prompts through the runtime (the Pool serves
+// them), and the content blocks it shows (mcp_tools.Show: at most 4, of 1 MiB each) follow its
+// printed output in execute_code's result. With a progress token, execute_code sends progress
+// at its start, for each tool call, for each progress a server reports during a call, and for
+// the snippet's own mcp_tools.Progress (a queue of 64 drops the excess; never blocking the
+// run). The coordinator's own resources/list and resources/read re-expose the servers'
+// resources, named mcp-coordinator://<server>/<uri> (see resources.go).
+//
 // # The tool surface
 //
 // [NewServer] registers seven tools (list_servers, list_tools, search_tools, get_tool,

@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcp-coordinator/mcp-coordinator/downstream"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/textcap"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
@@ -35,6 +37,24 @@ type RunOutcome struct {
 	// Note says what the run did differently from what was asked (a timeout above the maximum
 	// ran with the maximum), or is empty. The footer shows it.
 	Note string
+	// Blocks are the content blocks the snippet showed (mcp_tools.Show), MCP content as JSON,
+	// at most mcp_tools.MaxShowBlocks.
+	Blocks []json.RawMessage
+}
+
+// RunRequest is one snippet run for [Coordinator.Execute].
+type RunRequest struct {
+	// Tool names the run in the ledger ("execute_code").
+	Tool string
+	// Code is the snippet.
+	Code string
+	// Timeout of 0 means the configured default.
+	Timeout time.Duration
+	// Progress, when set, receives one line for each step of the run: its start, each tool
+	// call made, each progress notification a server sends during a call, and the snippet's own
+	// reports (mcp_tools.Progress). It may be called concurrently, and shortly after Execute
+	// returned; it must return promptly.
+	Progress func(message string)
 }
 
 // Footer is the one line appended to execute_code's answer: the calls per server (so the model
@@ -68,6 +88,12 @@ func (o *RunOutcome) Footer() string {
 // only for a request that could not be run at all (empty code, limits out of range); a failing
 // snippet is reported in RunOutcome.Err.
 func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.Duration) (*RunOutcome, error) {
+	return c.Execute(ctx, RunRequest{Tool: tool, Code: code, Timeout: timeout})
+}
+
+// Execute is [Coordinator.Run] with the run's progress reported (see RunRequest).
+func (c *Coordinator) Execute(ctx context.Context, req RunRequest) (*RunOutcome, error) {
+	tool, code, timeout := req.Tool, req.Code, req.Timeout
 	if strings.TrimSpace(code) == "" {
 		return nil, errors.New("code is empty: pass a Go snippet (a package main, or statements for the body of main)")
 	}
@@ -81,12 +107,18 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 	}
 	start := time.Now()
 	tokens := ledger.NewCounter()
+	var tools sandbox.ToolCaller = c.pool
+	if req.Progress != nil {
+		req.Progress("running the snippet")
+		tools = progressTools{c.pool, req.Progress}
+	}
 	res, err := c.sb.Run(ctx, &sandbox.Request{
 		Source:   code,
 		Resolve:  c.resolve,
 		Packages: c.store.FS(),
 		Limits:   sandbox.Limits{Timeout: timeout},
-		Tools:    c.pool,
+		Tools:    tools,
+		Progress: req.Progress,
 		Observe: func(server, tool string, result []byte) {
 			tokens.Add(server, result)
 			c.shapes.Observe(server, tool, result)
@@ -122,6 +154,7 @@ func (c *Coordinator) Run(ctx context.Context, tool, code string, timeout time.D
 			u.ToolTokens += perTokens[name]
 		}
 		u.Calls, u.ToolBytes = res.Calls, res.ToolBytes
+		out.Blocks = res.Blocks
 	}
 	if se != nil && se.Kind == sandbox.KindOutput {
 		// Say what the model gets: not the engine's limit, but this cap.
@@ -182,4 +215,26 @@ func roundTimeout(d time.Duration) time.Duration {
 		return d.Round(100 * time.Millisecond)
 	}
 	return d.Round(time.Millisecond)
+}
+
+// progressTools is the Pool, reporting each tool call and the progress that servers send
+// during it.
+type progressTools struct {
+	*downstream.Pool
+	report func(message string)
+}
+
+func (t progressTools) CallTool(ctx context.Context, server, tool string, args json.RawMessage) (json.RawMessage, error) {
+	t.report(fmt.Sprintf("calling %s.%s", server, tool))
+	ctx = downstream.WithProgress(ctx, func(p downstream.Progress) {
+		msg := fmt.Sprintf("%s.%s: %g", p.Server, p.Tool, p.Progress)
+		if p.Total > 0 {
+			msg += fmt.Sprintf("/%g", p.Total)
+		}
+		if p.Message != "" {
+			msg += " " + p.Message
+		}
+		t.report(msg)
+	})
+	return t.Pool.CallTool(ctx, server, tool, args)
 }

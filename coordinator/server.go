@@ -36,7 +36,10 @@ The interpreter lacks min/max, range over functions, slices.Sort* (use sort.Slic
 func NewServer(c *Coordinator) *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{Name: "mcp-coordinator", Version: Version}, &mcp.ServerOptions{
 		Instructions: instructions,
+		// Logging as the default has it, and the servers' resources (see resources.go).
+		Capabilities: &mcp.ServerCapabilities{Logging: &mcp.LoggingCapabilities{}, Resources: &mcp.ResourceCapabilities{}},
 	})
+	s.AddReceivingMiddleware(c.resourcesMiddleware)
 	ro := &mcp.ToolAnnotations{ReadOnlyHint: true}
 	addTool(s, c, &mcp.Tool{Name: "list_servers", Annotations: ro,
 		Description: "List the servers behind this coordinator: state, tool count, Go import path."},
@@ -162,6 +165,12 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 		}
 		if st.State == downstream.StateReady {
 			fmt.Fprintf(&b, ", %s", plural(len(st.Tools), "tool"))
+			if st.Resources > 0 {
+				fmt.Fprintf(&b, ", %s", plural(st.Resources, "resource"))
+			}
+			if st.Prompts > 0 {
+				fmt.Fprintf(&b, ", %s", plural(st.Prompts, "prompt"))
+			}
 		}
 		if generated {
 			fmt.Fprintf(&b, ", import \"mcp_tools/%s\", generated %s", e.Package, e.GeneratedAt.Format(time.RFC3339))
@@ -498,17 +507,23 @@ func (c *Coordinator) generateTools(ctx context.Context, req *mcp.CallToolReques
 	return r, nil, nil
 }
 
-func (c *Coordinator) executeCode(ctx context.Context, _ *mcp.CallToolRequest, in executeArgs) (*mcp.CallToolResult, any, error) {
+func (c *Coordinator) executeCode(ctx context.Context, req *mcp.CallToolRequest, in executeArgs) (*mcp.CallToolResult, any, error) {
 	if in.Sandbox != "" && in.Sandbox != "process" {
 		return toolError(fmt.Sprintf("sandbox %q is not available; use \"process\" (the default)", in.Sandbox)), nil, nil
 	}
 	if in.TimeoutSeconds < 0 {
 		return toolError(fmt.Sprintf("timeout_seconds %g: must not be negative (default 30)", in.TimeoutSeconds)), nil, nil
 	}
-	// Above the maximum runs with the maximum (Run notes it in the footer); a day keeps the
+	// Above the maximum runs with the maximum (Execute notes it in the footer); a day keeps the
 	// conversion to a Duration in range.
 	in.TimeoutSeconds = min(in.TimeoutSeconds, 24*3600)
-	out, err := c.Run(ctx, "execute_code", in.Code, time.Duration(in.TimeoutSeconds*float64(time.Second)))
+	run := RunRequest{Tool: "execute_code", Code: in.Code, Timeout: time.Duration(in.TimeoutSeconds * float64(time.Second))}
+	if token := progressToken(req); token != nil {
+		n := newNotifier(ctx, req.Session, token)
+		defer n.close()
+		run.Progress = n.send
+	}
+	out, err := c.Execute(ctx, run)
 	if err != nil {
 		return toolError(err.Error()), nil, nil
 	}
@@ -519,7 +534,7 @@ func (c *Coordinator) executeCode(ctx context.Context, _ *mcp.CallToolRequest, i
 			b.WriteString("\n\noutput before the failure:\n" + out.Output)
 		}
 		b.WriteString("\n" + out.Footer())
-		return toolError(b.String()), nil, nil
+		return withBlocks(toolError(b.String()), out.Blocks), nil, nil
 	}
 	body := out.Output
 	if body != "" && !strings.HasSuffix(body, "\n") {
@@ -528,7 +543,29 @@ func (c *Coordinator) executeCode(ctx context.Context, _ *mcp.CallToolRequest, i
 	if body == "" {
 		body = "(the snippet printed nothing)\n"
 	}
-	return text(body + out.Footer()), nil, nil
+	return withBlocks(text(body+out.Footer()), out.Blocks), nil, nil
+}
+
+// progressToken is the request's progress token, or nil.
+func progressToken(req *mcp.CallToolRequest) any {
+	if req == nil || req.Params == nil || req.Session == nil {
+		return nil
+	}
+	return req.Params.GetProgressToken()
+}
+
+// withBlocks appends the blocks a snippet showed to r's content. A block that does not
+// decode as MCP content (the runner checks them: this is a guard) is replaced by a note.
+func withBlocks(r *mcp.CallToolResult, blocks []json.RawMessage) *mcp.CallToolResult {
+	for _, b := range blocks {
+		var one mcp.CallToolResult
+		if err := json.Unmarshal(fmt.Appendf(nil, `{"content":[%s]}`, b), &one); err != nil || len(one.Content) != 1 {
+			r.Content = append(r.Content, &mcp.TextContent{Text: "(a shown block could not be decoded)"})
+			continue
+		}
+		r.Content = append(r.Content, one.Content[0])
+	}
+	return r
 }
 
 func (c *Coordinator) usageStats(ctx context.Context, _ *mcp.CallToolRequest, _ noArgs) (*mcp.CallToolResult, any, error) {

@@ -77,6 +77,12 @@
 // down (with its reason), a JSON-RPC error from the server, or the end of the caller's context
 // or of [PoolOptions.CallTimeout] (errors.Is(err, context.DeadlineExceeded) holds).
 //
+// [Pool.ListResources], [Pool.ReadResource], [Pool.ListPrompts] and [Pool.GetPrompt] implement
+// sandbox.ResourceCaller the same way (listings follow every page, up to 10,000 items), and
+// [ServerStatus] counts the resources and prompts a server offered when it connected. A call
+// whose context comes from [WithProgress] asks the server for progress and hears each
+// notification.
+//
 // [Pool.Update] applies a changed config: new servers start, removed ones stop, changed ones
 // restart, unchanged ones keep their sessions.
 //

@@ -116,6 +116,26 @@ func newFakeServer(pageSize int) *mcp.Server {
 	mcp.AddTool(s, &mcp.Tool{Name: "getSum", Description: "Adds."}, func(_ context.Context, _ *mcp.CallToolRequest, a sumArgs) (*mcp.CallToolResult, any, error) {
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: strconv.Itoa(a.A + a.B)}}}, nil, nil
 	})
+	mcp.AddTool(s, &mcp.Tool{Name: "progress", Description: "Reports progress three times."}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+		token := req.Params.GetProgressToken()
+		if token == nil {
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "no token"}}}, nil, nil
+		}
+		for i := 1; i <= 3; i++ {
+			req.Session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{ProgressToken: token, Progress: float64(i), Total: 3, Message: fmt.Sprintf("step %d", i)})
+		}
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "done"}}}, nil, nil
+	})
+	for i := range 3 {
+		uri := fmt.Sprintf("fake://doc/%d", i)
+		s.AddResource(&mcp.Resource{URI: uri, Name: fmt.Sprintf("doc %d", i), MIMEType: "text/plain"}, func(_ context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+			return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: "text/plain", Text: "text of " + req.Params.URI}}}, nil
+		})
+		name := fmt.Sprintf("prompt%d", i)
+		s.AddPrompt(&mcp.Prompt{Name: name, Arguments: []*mcp.PromptArgument{{Name: "who"}}}, func(_ context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+			return &mcp.GetPromptResult{Messages: []*mcp.PromptMessage{{Role: "user", Content: &mcp.TextContent{Text: name + " for " + req.Params.Arguments["who"]}}}}, nil
+		})
+	}
 	return s
 }
 

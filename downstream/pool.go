@@ -105,6 +105,10 @@ type ServerStatus struct {
 	RetryAt time.Time
 	// PID is the process id of a running stdio server, 0 otherwise.
 	PID int
+	// Resources and Prompts count what the server offered when it connected (its
+	// resources/list and prompts/list, every page): 0 when it offers none or has not connected,
+	// -1 when the listing failed.
+	Resources, Prompts int
 	// ServerInfo and Instructions are what the server said in initialize.
 	ServerInfo   *mcp.Implementation
 	Instructions string
@@ -130,6 +134,8 @@ type Pool struct {
 	wg       sync.WaitGroup // every goroutine the Pool starts
 
 	closeOnce sync.Once
+
+	progress progressTokens // the calls that asked for progress (WithProgress)
 }
 
 // NewPool returns a Pool for servers (by name; a later duplicate replaces an earlier one).

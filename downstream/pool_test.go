@@ -94,7 +94,7 @@ func resultText(t testing.TB, raw json.RawMessage) (string, bool) {
 	return strings.Join(texts, "\n"), res.IsError
 }
 
-var fakeTools = []string{"add_tool", "crash", "echo", "fail", "getSum", "rpcerr", "sleep"}
+var fakeTools = []string{"add_tool", "crash", "echo", "fail", "getSum", "progress", "rpcerr", "sleep"}
 
 func TestPoolInMemory(t *testing.T) {
 	p := newTestPool(t, []ServerConfig{{Name: "alpha", Type: "stdio"}, {Name: "beta", Type: "stdio"}}, &PoolOptions{dial: inMemory(0)})
@@ -136,7 +136,7 @@ func TestPoolInMemory(t *testing.T) {
 		{name: "unknown tool in another case", server: "alpha", tool: "get_sum", wantKind: KindUnknownTool,
 			wantErr: `server "alpha" has no tool "get_sum"; did you mean "getSum"?`},
 		{name: "unknown tool far from all", server: "alpha", tool: "translate", wantKind: KindUnknownTool,
-			wantErr: `server "alpha" has no tool "translate"; its tools are add_tool, crash, echo, fail, getSum, rpcerr, sleep`},
+			wantErr: `server "alpha" has no tool "translate"; its tools are add_tool, crash, echo, fail, getSum, progress, rpcerr, sleep`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,7 +214,7 @@ func TestPoolToolListChanged(t *testing.T) {
 			if _, err := p.CallTool(context.Background(), "fake", "add_tool", json.RawMessage(`{"name":"late"}`)); err != nil {
 				t.Fatal(err)
 			}
-			want := "fake: add_tool crash echo fail getSum late rpcerr sleep"
+			want := "fake: add_tool crash echo fail getSum late progress rpcerr sleep"
 			if got := changes.next(t); got != want {
 				t.Errorf("OnToolsChanged got %q; want %q", got, want)
 			}
@@ -497,5 +497,92 @@ func TestFailedStartIsNotRetriedAtOnce(t *testing.T) {
 	}
 	if st := p.Status()[0]; st.Attempts != 1 {
 		t.Errorf("attempts = %d, want 1", st.Attempts)
+	}
+}
+
+// TestPoolResourcesAndPrompts lists (over pages of two) and reads the fake's resources and
+// prompts, and counts them in the status.
+func TestPoolResourcesAndPrompts(t *testing.T) {
+	p := newTestPool(t, []ServerConfig{{Name: "paged", Type: "stdio"}}, &PoolOptions{dial: inMemory(2)})
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		do   func() (json.RawMessage, error)
+		want string
+	}{
+		{"resources/list", func() (json.RawMessage, error) { return p.ListResources(ctx, "paged") },
+			`{"resources":[{"mimeType":"text/plain","name":"doc 0","uri":"fake://doc/0"},{"mimeType":"text/plain","name":"doc 1","uri":"fake://doc/1"},{"mimeType":"text/plain","name":"doc 2","uri":"fake://doc/2"}]}`},
+		{"resources/read", func() (json.RawMessage, error) { return p.ReadResource(ctx, "paged", "fake://doc/1") },
+			`{"contents":[{"uri":"fake://doc/1","mimeType":"text/plain","text":"text of fake://doc/1"}]}`},
+		{"prompts/list", func() (json.RawMessage, error) { return p.ListPrompts(ctx, "paged") },
+			`{"prompts":[{"arguments":[{"name":"who"}],"name":"prompt0"},{"arguments":[{"name":"who"}],"name":"prompt1"},{"arguments":[{"name":"who"}],"name":"prompt2"}]}`},
+		{"prompts/get", func() (json.RawMessage, error) {
+			return p.GetPrompt(ctx, "paged", "prompt2", map[string]string{"who": "ada"})
+		},
+			`{"messages":[{"content":{"type":"text","text":"prompt2 for ada"},"role":"user"}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.do()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var g, w map[string]any
+			json.Unmarshal(got, &g)
+			json.Unmarshal([]byte(tt.want), &w)
+			for k := range g { // protocol 2026-07-28 adds _meta, cacheScope, ttlMs, resultType
+				if _, ok := w[k]; !ok {
+					delete(g, k)
+				}
+			}
+			if diff := cmp.Diff(w, g); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	if _, err := p.ReadResource(ctx, "paged", "fake://nope"); err == nil || !strings.Contains(err.Error(), `server "paged" answered resources/read with JSON-RPC error`) {
+		t.Errorf("reading a missing resource: %v", err)
+	}
+	if _, err := p.GetPrompt(ctx, "nope", "x", nil); err == nil || err.(*Error).Kind != KindUnknownServer {
+		t.Errorf("a prompt of an unknown server: %v", err)
+	}
+	st := p.Status()[0]
+	if st.Resources != 3 || st.Prompts != 3 {
+		t.Errorf("status counts %d resources and %d prompts, want 3 and 3", st.Resources, st.Prompts)
+	}
+}
+
+// TestPoolForwardsProgress: a call whose context asks for progress gets the server's
+// notifications for that call, named; a call that does not ask sends no token.
+func TestPoolForwardsProgress(t *testing.T) {
+	p := newTestPool(t, []ServerConfig{{Name: "fake", Type: "stdio"}}, &PoolOptions{dial: inMemory(0)})
+	var mu sync.Mutex
+	var got []string
+	ctx := WithProgress(context.Background(), func(pr Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, fmt.Sprintf("%s.%s %g/%g %s", pr.Server, pr.Tool, pr.Progress, pr.Total, pr.Message))
+	})
+	out, err := p.CallTool(ctx, "fake", "progress", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ { // notifications may be handled just after the result
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n >= 3 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"fake.progress 1/3 step 1", "fake.progress 2/3 step 2", "fake.progress 3/3 step 3"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("progress (-want +got):\n%s", diff)
+	}
+	if out, err = p.CallTool(context.Background(), "fake", "progress", nil); err != nil || !strings.Contains(string(out), "no token") {
+		t.Errorf("without WithProgress: %s, %v", out, err)
 	}
 }

@@ -43,6 +43,7 @@ type server struct {
 	relisting bool
 	pending   *conn
 	info      *mcp.InitializeResult
+	offers    offers // the resources and prompts of the last connection
 	attempts  int
 	failures  int // failures in a row, for the backoff
 	retryAt   time.Time
@@ -64,7 +65,11 @@ type conn struct {
 	ended   chan struct{} // closed by watch once the session's end is recorded
 	crash   *Error        // why the session ended on its own; read only after ended is closed
 	changed bool          // a list_changed arrived before the connection was live; guarded by server.mu
+	offers  offers        // counted when the connection was made
 }
+
+// offers counts what a server offers besides tools; -1 when its listing failed.
+type offers struct{ resources, prompts int }
 
 func (p *Pool) newServer(sc ServerConfig) *server {
 	ctx, cancel := context.WithCancel(p.ctx)
@@ -113,6 +118,7 @@ func (s *server) connect(first bool, done chan struct{}) {
 	prev := s.tools
 	s.state, s.err, s.conn = StateReady, nil, c
 	s.tools, s.toolsAt, s.info = tools, time.Now(), c.sess.InitializeResult()
+	s.offers = c.offers
 	changed := c.changed
 	s.mu.Unlock()
 	close(done)
@@ -184,6 +190,9 @@ func (s *server) dial() (*conn, []*mcp.Tool, *Error) {
 		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) {
 			s.listChanged(c)
 		},
+		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
+			p.progress.deliver(req.Params)
+		},
 	})
 	sess, err := client.Connect(ctx, t, nil)
 	if err != nil {
@@ -195,6 +204,7 @@ func (s *server) dial() (*conn, []*mcp.Tool, *Error) {
 	if err != nil {
 		return fail(err)
 	}
+	c.offers = countOffers(ctx, sess)
 	if !timer.Stop() {
 		return fail(context.Cause(ctx))
 	}
@@ -432,6 +442,38 @@ func (s *server) refresh(ctx context.Context, c *conn) error {
 	return nil
 }
 
+// offersTimeout bounds the listings of countOffers: a server slow to list its resources
+// still starts, with its count unknown.
+const offersTimeout = 5 * time.Second
+
+// countOffers counts the resources and prompts that sess's server offers (when its
+// capabilities say it offers them), -1 for a listing that failed: a server whose resources
+// cannot be listed still serves its tools.
+func countOffers(ctx context.Context, sess *mcp.ClientSession) offers {
+	ctx, cancel := context.WithTimeout(ctx, offersTimeout)
+	defer cancel()
+	var o offers
+	caps := sess.InitializeResult().Capabilities
+	if caps == nil {
+		return o
+	}
+	if caps.Resources != nil {
+		all, err := collect(sess.Resources(ctx, nil))
+		o.resources = len(all)
+		if err != nil {
+			o.resources = -1
+		}
+	}
+	if caps.Prompts != nil {
+		all, err := collect(sess.Prompts(ctx, nil))
+		o.prompts = len(all)
+		if err != nil {
+			o.prompts = -1
+		}
+	}
+	return o
+}
+
 func listTools(ctx context.Context, sess *mcp.ClientSession) ([]*mcp.Tool, error) {
 	var tools []*mcp.Tool
 	for t, err := range sess.Tools(ctx, nil) {
@@ -485,7 +527,13 @@ func (s *server) call(ctx context.Context, c *conn, t *mcp.Tool, args json.RawMe
 		callCtx, cancelT = context.WithTimeout(callCtx, d)
 		defer cancelT()
 	}
-	res, err := c.sess.CallTool(callCtx, &mcp.CallToolParams{Name: tool, Arguments: args})
+	params := &mcp.CallToolParams{Name: tool, Arguments: args}
+	if f, _ := ctx.Value(progressKey{}).(func(Progress)); f != nil {
+		token, done := s.p.progress.register(s.cfg.Name, tool, f)
+		defer done()
+		params.SetProgressToken(token)
+	}
+	res, err := c.sess.CallTool(callCtx, params)
 	if err != nil {
 		return nil, s.callErr(ctx, callCtx, c, tool, err)
 	}
@@ -549,6 +597,7 @@ func (s *server) status() ServerStatus {
 	}
 	if s.info != nil {
 		st.ServerInfo, st.Instructions = s.info.ServerInfo, s.info.Instructions
+		st.Resources, st.Prompts = s.offers.resources, s.offers.prompts
 	}
 	return st
 }

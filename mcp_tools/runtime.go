@@ -33,9 +33,22 @@
 //
 // errors.Is against [ErrToolFailed] works as well; errors.As into these types is not available
 // in the sandbox.
+//
+// # Resources, prompts, showing and progress
+//
+// [ListResources], [ReadResource], [ListPrompts] and [GetPrompt] read a server's resources and
+// prompts as a tool call would. [Show] hands content blocks (from a result's Blocks, or made
+// with [Image] and [TextBlock]) to the model after the snippet's output; [Progress] reports
+// progress to the client:
+//
+//	img, _ := everything.GetTinyImage(everything.GetTinyImageArgs{})
+//	mcp_tools.Show(img.Blocks...)
+//
+// [Content.AsText] and [Content.Bytes] read any block, an embedded resource included.
 package mcp_tools
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,13 +61,56 @@ import (
 // Content is one content block of a tool result: text, image, audio, a resource link or an
 // embedded resource. Only the fields of its Type are set.
 type Content struct {
-	Type     string          `json:"type"`
-	Text     string          `json:"text,omitempty"`
-	Data     string          `json:"data,omitempty"` // base64, for image and audio
-	MimeType string          `json:"mimeType,omitempty"`
-	URI      string          `json:"uri,omitempty"` // for resource_link
-	Name     string          `json:"name,omitempty"`
-	Resource json.RawMessage `json:"resource,omitempty"` // for resource: {uri, mimeType, text|blob}
+	Type     string           `json:"type"`
+	Text     string           `json:"text,omitempty"`
+	Data     string           `json:"data,omitempty"` // base64, for image and audio
+	MimeType string           `json:"mimeType,omitempty"`
+	URI      string           `json:"uri,omitempty"` // for resource_link
+	Name     string           `json:"name,omitempty"`
+	Resource ResourceContents `json:"resource,omitzero"` // for resource: the embedded resource
+}
+
+// AsText returns the text of a block: the text of a text block or of an embedded text
+// resource, "" for any other block.
+func (c Content) AsText() string {
+	switch c.Type {
+	case "resource":
+		return c.Resource.Text
+	case "text", "":
+		return c.Text
+	}
+	return ""
+}
+
+// Bytes returns the data of a block: the decoded data of an image or audio block, the blob or
+// the text of an embedded resource, the text of a text block; nil for any other block or data
+// that is not valid base64.
+func (c Content) Bytes() []byte {
+	switch c.Type {
+	case "image", "audio":
+		b, err := base64.StdEncoding.DecodeString(c.Data)
+		if err != nil {
+			return nil
+		}
+		return b
+	case "resource":
+		if c.Resource.Blob != nil {
+			return c.Resource.Blob
+		}
+		return []byte(c.Resource.Text)
+	case "text", "":
+		return []byte(c.Text)
+	}
+	return nil
+}
+
+// ResourceContents is the content of a resource, as ReadResource returns it and as a resource
+// block embeds it: Text for a text resource, Blob (decoded from base64) for a binary one.
+type ResourceContents struct {
+	URI      string `json:"uri"`
+	MimeType string `json:"mimeType,omitempty"`
+	Text     string `json:"text,omitempty"`
+	Blob     []byte `json:"blob,omitempty"`
 }
 
 // Result is a tool's answer as it arrived from the server.
@@ -75,17 +131,18 @@ func (r *Result) Text() string {
 	return Text(r.Content)
 }
 
-// Text returns the text of the text blocks in content, joined by newlines.
+// Text returns the text of the text blocks and embedded text resources in content, joined by
+// newlines.
 func Text(content []Content) string {
 	var b strings.Builder
 	for _, c := range content {
-		if c.Type != "text" && c.Type != "" {
+		if c.Type != "text" && c.Type != "" && (c.Type != "resource" || c.Resource.Text == "") {
 			continue
 		}
 		if b.Len() > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(c.Text)
+		b.WriteString(c.AsText())
 	}
 	return b.String()
 }
@@ -289,3 +346,201 @@ func Float(f float64) *float64 { return &f }
 
 // Bool returns a pointer to b, for optional boolean arguments.
 func Bool(b bool) *bool { return &b }
+
+// Host is what the sandbox runner offers snippets beyond tool calls. A nil field makes the
+// calls that need it fail with ErrNoTransport (Progress does nothing). Each function must be
+// safe for concurrent use.
+type Host struct {
+	// Request sends an MCP request other than a tool call to server: method is one of
+	// "resources/list", "resources/read", "prompts/list" and "prompts/get", params its JSON
+	// parameters. It returns the result as JSON.
+	Request func(server, method string, params json.RawMessage) (json.RawMessage, error)
+	// Show hands one content block (JSON) to the model with the run's output.
+	Show func(block json.RawMessage) error
+	// Progress reports the snippet's progress to the client.
+	Progress func(message string)
+}
+
+var host atomic.Pointer[Host]
+
+// SetHost installs the runner's host functions; nil removes them. The sandbox runner calls it
+// once before a snippet runs; snippets cannot reach it.
+func SetHost(h *Host) {
+	host.Store(h)
+	shown.Store(0)
+}
+
+// Resource is one resource a server offers (resources/list).
+type Resource struct {
+	URI         string `json:"uri"`
+	Name        string `json:"name"`
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	MimeType    string `json:"mimeType,omitempty"`
+	Size        int64  `json:"size,omitempty"`
+}
+
+// Prompt is one prompt a server offers (prompts/list).
+type Prompt struct {
+	Name        string           `json:"name"`
+	Title       string           `json:"title,omitempty"`
+	Description string           `json:"description,omitempty"`
+	Arguments   []PromptArgument `json:"arguments,omitempty"`
+}
+
+// PromptArgument is an argument that a prompt takes.
+type PromptArgument struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Required    bool   `json:"required,omitempty"`
+}
+
+// PromptMessage is one message of a prompt: Role is "user" or "assistant".
+type PromptMessage struct {
+	Role    string  `json:"role"`
+	Content Content `json:"content"`
+}
+
+// PromptResult is a prompt filled in with its arguments (prompts/get).
+type PromptResult struct {
+	Description string          `json:"description,omitempty"`
+	Messages    []PromptMessage `json:"messages"`
+}
+
+// Text returns the text of the prompt's messages, joined by newlines.
+func (r *PromptResult) Text() string {
+	if r == nil {
+		return ""
+	}
+	var content []Content
+	for _, m := range r.Messages {
+		content = append(content, m.Content)
+	}
+	return Text(content)
+}
+
+// request sends method to server and decodes its result into out. Failures are *CallError
+// values whose Tool is the method.
+func request(server, method string, params any, out any) error {
+	h := host.Load()
+	if h == nil || h.Request == nil {
+		return ErrNoTransport
+	}
+	raw, err := json.Marshal(params)
+	if err != nil {
+		return &CallError{Server: server, Tool: method, Kind: KindInvalid, Message: "encoding the parameters: " + err.Error()}
+	}
+	res, err := h.Request(server, method, raw)
+	if err != nil {
+		var ce *CallError
+		if errors.As(err, &ce) {
+			return ce
+		}
+		return &CallError{Server: server, Tool: method, Kind: KindProtocol, Message: err.Error()}
+	}
+	if err := json.Unmarshal(res, out); err != nil {
+		return &CallError{Server: server, Tool: method, Kind: KindProtocol, Message: "decoding the result: " + err.Error()}
+	}
+	return nil
+}
+
+// ListResources returns the resources that server offers, all pages of them.
+func ListResources(server string) ([]Resource, error) {
+	var res struct {
+		Resources []Resource `json:"resources"`
+	}
+	err := request(server, "resources/list", struct{}{}, &res)
+	return res.Resources, err
+}
+
+// ReadResource reads the resource at uri from server: usually one ResourceContents, with Text
+// or Blob set.
+func ReadResource(server, uri string) ([]ResourceContents, error) {
+	var res struct {
+		Contents []ResourceContents `json:"contents"`
+	}
+	err := request(server, "resources/read", map[string]string{"uri": uri}, &res)
+	return res.Contents, err
+}
+
+// ListPrompts returns the prompts that server offers, all pages of them.
+func ListPrompts(server string) ([]Prompt, error) {
+	var res struct {
+		Prompts []Prompt `json:"prompts"`
+	}
+	err := request(server, "prompts/list", struct{}{}, &res)
+	return res.Prompts, err
+}
+
+// GetPrompt returns server's prompt name filled in with args (nil for none).
+func GetPrompt(server, name string, args map[string]string) (*PromptResult, error) {
+	var res PromptResult
+	if err := request(server, "prompts/get", map[string]any{"name": name, "arguments": args}, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// The bounds of Show: a run shows at most MaxShowBlocks blocks, each of at most MaxShowBytes
+// of data (an image's decoded bytes, a text's bytes).
+const (
+	MaxShowBlocks = 4
+	MaxShowBytes  = 1 << 20
+)
+
+var shown atomic.Int32
+
+// Show hands content blocks to the model: they follow the run's printed output in
+// execute_code's result, in the order shown. Pass blocks from a tool's result (Blocks), or make
+// them with [Image] and [TextBlock]. A run may show at most [MaxShowBlocks] blocks of at most
+// [MaxShowBytes] each; a block over either bound, or of an unknown type, is an error of kind
+// KindInvalid, and the blocks before it are still shown.
+func Show(blocks ...Content) error {
+	h := host.Load()
+	if h == nil || h.Show == nil {
+		return ErrNoTransport
+	}
+	for _, b := range blocks {
+		switch b.Type {
+		case "text", "image", "audio", "resource", "resource_link":
+		default:
+			return &CallError{Tool: "Show", Kind: KindInvalid, Message: fmt.Sprintf("a block of type %q cannot be shown: use text, image, audio, resource or resource_link", b.Type)}
+		}
+		if n := showSize(b); n > MaxShowBytes {
+			return &CallError{Tool: "Show", Kind: KindInvalid, Message: fmt.Sprintf("the block holds %d bytes, above the %d-byte limit", n, MaxShowBytes)}
+		}
+		if shown.Add(1) > MaxShowBlocks {
+			return &CallError{Tool: "Show", Kind: KindInvalid, Message: fmt.Sprintf("a run may show at most %d blocks", MaxShowBlocks)}
+		}
+		raw, err := json.Marshal(b)
+		if err != nil {
+			return &CallError{Tool: "Show", Kind: KindInvalid, Message: "encoding the block: " + err.Error()}
+		}
+		if err := h.Show(raw); err != nil {
+			return &CallError{Tool: "Show", Kind: KindProtocol, Message: err.Error()}
+		}
+	}
+	return nil
+}
+
+// showSize is the data size of a block as Show bounds it.
+func showSize(b Content) int {
+	return len(b.Text) + base64.StdEncoding.DecodedLen(len(b.Data)) + len(b.Resource.Text) + len(b.Resource.Blob)
+}
+
+// Image returns an image block of data, for Show; mimeType is like "image/png".
+func Image(data []byte, mimeType string) Content {
+	return Content{Type: "image", Data: base64.StdEncoding.EncodeToString(data), MimeType: mimeType}
+}
+
+// TextBlock returns a text block, for Show.
+func TextBlock(text string) Content { return Content{Type: "text", Text: text} }
+
+// Progress reports the snippet's progress to the client as a progress notification with
+// message (when the client asked for progress). It never fails and does not block on the
+// client.
+func Progress(message string) {
+	if h := host.Load(); h != nil && h.Progress != nil {
+		h.Progress(message)
+	}
+}

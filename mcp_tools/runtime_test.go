@@ -2,6 +2,10 @@ package mcp_tools
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -81,5 +85,76 @@ func TestNoteIsBounded(t *testing.T) {
 	}
 	if len(note) > maxNoteDetail+200 || !strings.Contains(note, "...") {
 		t.Errorf("note of %d bytes: %.300s", len(note), note)
+	}
+}
+
+// TestSymbolsCoverTheAPI: every exported name of the runtime reaches snippets, except those
+// only the runner may touch.
+func TestSymbolsCoverTheAPI(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "runtime.go", RuntimeSource, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runnerOnly := map[string]bool{"SetTransport": true, "SetNotes": true, "SetHost": true, "Transport": true, "Host": true}
+	syms := Symbols()
+	for name, obj := range f.Scope.Objects {
+		if !ast.IsExported(name) {
+			continue
+		}
+		if _, ok := syms[name]; ok == runnerOnly[name] {
+			t.Errorf("%s %s: exported to snippets %v, runner-only %v", obj.Kind, name, ok, runnerOnly[name])
+		}
+	}
+}
+
+func TestResourcesPromptsShowProgress(t *testing.T) {
+	var shownBlocks []string
+	var progress []string
+	SetHost(&Host{
+		Request: func(server, method string, params json.RawMessage) (json.RawMessage, error) {
+			switch method {
+			case "resources/read":
+				return json.RawMessage(`{"contents":[{"uri":"x://a","text":"hello"}]}`), nil
+			case "prompts/get":
+				return json.RawMessage(`{"messages":[{"role":"user","content":{"type":"text","text":` + strconv.Quote(string(params)) + `}},{"role":"user","content":{"type":"resource","resource":{"uri":"x://b","text":"embedded","blob":"AAE="}}}]}`), nil
+			}
+			return nil, &CallError{Server: server, Tool: method, Kind: KindUnknownServer, Message: "no"}
+		},
+		Show:     func(b json.RawMessage) error { shownBlocks = append(shownBlocks, string(b)); return nil },
+		Progress: func(m string) { progress = append(progress, m) },
+	})
+	defer SetHost(nil)
+	c, err := ReadResource("s", "x://a")
+	if err != nil || len(c) != 1 || c[0].Text != "hello" {
+		t.Errorf("ReadResource: %+v, %v", c, err)
+	}
+	p, err := GetPrompt("s", "greet", map[string]string{"who": "ada"})
+	if err != nil || p.Text() != "{\"arguments\":{\"who\":\"ada\"},\"name\":\"greet\"}\nembedded" || p.Messages[1].Content.AsText() != "embedded" || string(p.Messages[1].Content.Bytes()) != "\x00\x01" {
+		t.Errorf("GetPrompt: %+v %q, %v", p, p.Text(), err)
+	}
+	if _, err := ListPrompts("s"); ErrorKind(err) != KindUnknownServer {
+		t.Errorf("ListPrompts: %v, want an unknown server", err)
+	}
+	png := []byte("\x89PNG\r\n\x1a\n")
+	if err := Show(Image(png, "image/png"), TextBlock("caption")); err != nil {
+		t.Fatal(err)
+	}
+	var img Content
+	json.Unmarshal([]byte(shownBlocks[0]), &img)
+	if len(shownBlocks) != 2 || string(img.Bytes()) != string(png) || img.MimeType != "image/png" || strings.Contains(shownBlocks[1], "resource") {
+		t.Errorf("shown %q", shownBlocks)
+	}
+	if err := Show(Content{Type: "video"}); ErrorKind(err) != KindInvalid {
+		t.Errorf("Show of a bad type: %v", err)
+	}
+	if err := Show(Image(make([]byte, MaxShowBytes+1), "image/png")); ErrorKind(err) != KindInvalid {
+		t.Errorf("Show of a big block: %v", err)
+	}
+	if err := Show(TextBlock("3"), TextBlock("4"), TextBlock("5")); ErrorKind(err) != KindInvalid || len(shownBlocks) != 4 {
+		t.Errorf("a fifth block: %v, %d shown", err, len(shownBlocks))
+	}
+	Progress("half way")
+	if len(progress) != 1 || progress[0] != "half way" {
+		t.Errorf("progress %q", progress)
 	}
 }

@@ -1,10 +1,13 @@
 package mcp_tools
 
-import "reflect"
+import (
+	"go/constant"
+	"reflect"
+)
 
 // Symbols returns the snippet-facing API of this package for the sandbox's interpreter, keyed by
-// name: everything a stub or a snippet may use, and not SetTransport or Transport, which only
-// the runner may touch.
+// name: everything a stub or a snippet may use, and not SetTransport, SetNotes, SetHost,
+// Transport or Host, which only the runner may touch.
 func Symbols() map[string]reflect.Value {
 	return map[string]reflect.Value{
 		"Content":           reflect.ValueOf((*Content)(nil)),
@@ -28,5 +31,21 @@ func Symbols() map[string]reflect.Value {
 		"Int":               reflect.ValueOf(Int),
 		"Float":             reflect.ValueOf(Float),
 		"Bool":              reflect.ValueOf(Bool),
+		"ResourceContents":  reflect.ValueOf((*ResourceContents)(nil)),
+		"Resource":          reflect.ValueOf((*Resource)(nil)),
+		"Prompt":            reflect.ValueOf((*Prompt)(nil)),
+		"PromptArgument":    reflect.ValueOf((*PromptArgument)(nil)),
+		"PromptMessage":     reflect.ValueOf((*PromptMessage)(nil)),
+		"PromptResult":      reflect.ValueOf((*PromptResult)(nil)),
+		"ListResources":     reflect.ValueOf(ListResources),
+		"ReadResource":      reflect.ValueOf(ReadResource),
+		"ListPrompts":       reflect.ValueOf(ListPrompts),
+		"GetPrompt":         reflect.ValueOf(GetPrompt),
+		"Show":              reflect.ValueOf(Show),
+		"Image":             reflect.ValueOf(Image),
+		"TextBlock":         reflect.ValueOf(TextBlock),
+		"Progress":          reflect.ValueOf(Progress),
+		"MaxShowBlocks":     reflect.ValueOf(constant.MakeInt64(MaxShowBlocks)),
+		"MaxShowBytes":      reflect.ValueOf(constant.MakeInt64(MaxShowBytes)),
 	}
 }

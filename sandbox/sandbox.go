@@ -23,8 +23,23 @@ type Sandbox interface {
 // be made: unknown server or tool, server down, protocol error, ctx done. An error with a method
 // CallKind() string names its kind for the snippet (the mcp_tools.Kind* strings); the engine
 // names a context's end itself.
+//
+// A ToolCaller that also implements [ResourceCaller] serves the snippet's
+// mcp_tools.ListResources, ReadResource, ListPrompts and GetPrompt; with one that does not,
+// those fail.
 type ToolCaller interface {
 	CallTool(ctx context.Context, server, tool string, args json.RawMessage) (json.RawMessage, error)
+}
+
+// ResourceCaller reads servers' resources and prompts for snippets. Each method returns the
+// MCP result as JSON (ListResourcesResult with every page's resources, ReadResourceResult,
+// ListPromptsResult with every page's prompts, GetPromptResult); errors are as for
+// ToolCaller.CallTool. The downstream Pool implements it.
+type ResourceCaller interface {
+	ListResources(ctx context.Context, server string) (json.RawMessage, error)
+	ReadResource(ctx context.Context, server, uri string) (json.RawMessage, error)
+	ListPrompts(ctx context.Context, server string) (json.RawMessage, error)
+	GetPrompt(ctx context.Context, server, name string, args map[string]string) (json.RawMessage, error)
 }
 
 // Request is one snippet run.
@@ -53,6 +68,11 @@ type Request struct {
 	// coordinator counts their tokens and notes their shapes with it). It may be called
 	// concurrently, must return promptly, and is never called once Run has returned.
 	Observe func(server, tool string, result []byte)
+	// Progress, when set, receives the snippet's own progress reports (mcp_tools.Progress),
+	// one line each; an engine may drop reports that come faster than it forwards them (the
+	// process engine forwards at most one per 50 ms). It may be
+	// called concurrently, must return promptly, and is never called once Run has returned.
+	Progress func(message string)
 }
 
 // OtherServers is the key of Result.Servers that counts the calls to the servers beyond those
@@ -93,6 +113,9 @@ type Result struct {
 	Calls     int
 	ToolBytes int64
 	Servers   map[string]ServerUsage
+	// Blocks are the content blocks the snippet handed to the model (mcp_tools.Show), each an
+	// MCP content block as JSON, in the order shown: at most mcp_tools.MaxShowBlocks.
+	Blocks []json.RawMessage
 	// Duration is the wall time of the run, preparation included.
 	Duration time.Duration
 }

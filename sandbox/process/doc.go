@@ -45,6 +45,14 @@
 // call that breaks a bound fails with a *mcp_tools.CallError, and the run goes on). The Result
 // counts the calls per server (for the first 64 servers) and the bytes the tools returned.
 //
+// The runtime's other requests travel the same way: mcp_tools.ListResources, ReadResource,
+// ListPrompts and GetPrompt become a request frame naming the MCP method (never mistaken for a
+// tool, whatever a server names its tools), served by the ToolCaller when it is also a
+// sandbox.ResourceCaller, answered and counted like a call. mcp_tools.Show sends a content
+// block one way (at most 4 kept, each frame at most 2 MiB; the runtime bounds the data to
+// 1 MiB) into Result.Blocks, and mcp_tools.Progress a line to Request.Progress, at most one
+// per 50 ms.
+//
 // A tool call costs two extra process hops (runner to parent and back) on top of the server's
 // own round trip, so the engine keeps the wake-ups around them to a minimum: a call made while
 // the snippet has no other goroutine is performed on the parent goroutine that read it, and the

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/sandboxtest"
 )
@@ -20,11 +21,11 @@ const fakeRunnerArg = "fake-runner"
 // reply it got as output: its type and payload.
 var fakeRunners = map[string]func(w *frameWriter, r *bufio.Reader){
 	"oversized call": func(w *frameWriter, r *bufio.Reader) {
-		fakeCall(w, r, strings.Repeat("s", 5<<20)+"\x00echo\x00{}")
+		fakeCall(w, r, strings.Repeat("s", 5<<20)+"\x00echo\x00{}", frameCallOne)
 	},
-	"NUL in a call": func(w *frameWriter, r *bufio.Reader) { fakeCall(w, r, "demo\x00echo\x00x\x00{}") },
+	"NUL in a call": func(w *frameWriter, r *bufio.Reader) { fakeCall(w, r, "demo\x00echo\x00x\x00{}", frameCallOne) },
 	"long server name": func(w *frameWriter, r *bufio.Reader) {
-		fakeCall(w, r, strings.Repeat("s", 1000)+"\x00echo\x00{}")
+		fakeCall(w, r, strings.Repeat("s", 1000)+"\x00echo\x00{}", frameCallOne)
 	},
 	"long trace line": func(w *frameWriter, r *bufio.Reader) {
 		w.write(frameTrace, 0, []byte("1\t2:1: panic: main.f"+strings.Repeat("x", maxTraceFrame)+"(...)"))
@@ -47,13 +48,29 @@ var fakeRunners = map[string]func(w *frameWriter, r *bufio.Reader){
 		w.write(frameNote, 0, []byte(strings.Repeat("n", maxNote+1)))
 		fakeDone(w, report{})
 	},
+	"many blocks": func(w *frameWriter, r *bufio.Reader) {
+		w.write(frameShow, 0, []byte(`{"type":"text","text":"not json"`))
+		for range 10 {
+			w.write(frameShow, 0, []byte(`{"type":"text","text":"b"}`))
+		}
+		fakeDone(w, report{})
+	},
+	"long block": func(w *frameWriter, r *bufio.Reader) {
+		w.write(frameShow, 0, []byte(`{"type":"text","text":"`+strings.Repeat("b", maxShowFrame)+`"}`))
+		fakeDone(w, report{})
+	},
+	"unknown method": func(w *frameWriter, r *bufio.Reader) { fakeCall(w, r, "demo\x00tools/call\x00{}", frameRPC) },
+	"long progress": func(w *frameWriter, r *bufio.Reader) {
+		w.write(frameProgress, 0, []byte(strings.Repeat("p", maxNote+1)))
+		fakeDone(w, report{})
+	},
 	"long report": func(w *frameWriter, r *bufio.Reader) {
 		fakeDone(w, report{Kind: sandbox.KindRuntime, Msg: "panic: " + strings.Repeat("m", 30<<10)})
 	},
 }
 
-func fakeCall(w *frameWriter, r *bufio.Reader, payload string) {
-	w.write(frameCallOne, 1, []byte(payload))
+func fakeCall(w *frameWriter, r *bufio.Reader, payload string, typ byte) {
+	w.write(typ, 1, []byte(payload))
 	f, err := readFrame(r, upTo(1<<20))
 	if err != nil {
 		os.Exit(3)
@@ -94,6 +111,7 @@ func TestParentBounds(t *testing.T) {
 		msg    string // a substring of the error
 		stdout string
 		stderr string // a substring of Stderr
+		blocks int    // the blocks kept
 	}{
 		{name: "oversized call", stdout: "X invalid call\x00the call is 5242888 bytes, above the 4194818-byte limit"},
 		{name: "NUL in a call", stdout: "X invalid call\x00malformed call"},
@@ -103,6 +121,10 @@ func TestParentBounds(t *testing.T) {
 		{name: "many notes", stderr: "\n(990 more notes left out)\n"},
 		{name: "long note", kind: sandbox.KindInternal, msg: "runner protocol error: frame 'N' of 1025 bytes is above the 1024-byte limit"},
 		{name: "long report", kind: sandbox.KindRuntime, msg: "panic: mmm"},
+		{name: "many blocks", blocks: mcp_tools.MaxShowBlocks},
+		{name: "long block", kind: sandbox.KindInternal, msg: "runner protocol error: frame 'B' of 2097177 bytes is above the 2097152-byte limit"},
+		{name: "unknown method", stdout: "X invalid call\x00\"tools/call\" is not a request the sandbox forwards"},
+		{name: "long progress", kind: sandbox.KindInternal, msg: "runner protocol error: frame 'P' of 1025 bytes is above the 1024-byte limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,8 +143,11 @@ func TestParentBounds(t *testing.T) {
 			if len(res.Stderr) > maxStderr || !strings.Contains(res.Stderr, tt.stderr) {
 				t.Errorf("Stderr holds %d bytes (want at most %d) and is %.300q, want it to contain %q", len(res.Stderr), maxStderr, res.Stderr, tt.stderr)
 			}
-			if n := tools.Calls(); n != 0 {
-				t.Errorf("%d calls reached the tool caller, want none", n)
+			if n := tools.Calls(); n != 0 || res.Calls != 0 {
+				t.Errorf("%d calls reached the tool caller and %d were counted, want none", n, res.Calls)
+			}
+			if len(res.Blocks) != tt.blocks {
+				t.Errorf("%d blocks kept, want %d", len(res.Blocks), tt.blocks)
 			}
 		})
 	}

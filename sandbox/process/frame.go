@@ -23,10 +23,19 @@ const (
 	frameCall    byte = 'C' // runner -> parent: tool call id: server NUL tool NUL arguments
 	frameCallOne byte = 'S' // runner -> parent: as frameCall, from a snippet with no other goroutine
 	frameDone    byte = 'D' // runner -> parent: the run ended, JSON report
+	// frameRPC is any other MCP request to a server, answered like a call (frameResult or
+	// frameCallErr): id: server NUL method NUL params, method one of rpcMethods. A method name
+	// is not a tool name, so the two never mix, whatever a server names its tools.
+	frameRPC      byte = 'M' // runner -> parent: MCP request id: server NUL method NUL params
+	frameShow     byte = 'B' // runner -> parent: a content block for the model (mcp_tools.Show), JSON
+	frameProgress byte = 'P' // runner -> parent: the snippet's progress message (mcp_tools.Progress)
 )
 
+// rpcMethods are the MCP methods a frameRPC may name.
+var rpcMethods = map[string]bool{"resources/list": true, "resources/read": true, "prompts/list": true, "prompts/get": true}
+
 // readyMagic identifies a runner of this protocol version.
-const readyMagic = "mcp-coordinator sandbox runner 3"
+const readyMagic = "mcp-coordinator sandbox runner 4"
 
 const headerSize = 9
 

@@ -131,6 +131,7 @@ func serve(stdin io.Reader, stdout io.Writer, warm bool) int {
 	}
 	mcp_tools.SetTransport(r.call)
 	mcp_tools.SetNotes(r.note)
+	mcp_tools.SetHost(&mcp_tools.Host{Request: r.request, Show: r.show, Progress: r.progress})
 	onCPULimit(func() {
 		r.finish(report{Kind: sandbox.KindTimeout, Msg: "the snippet used its CPU time limit"})
 	})
@@ -288,6 +289,37 @@ const maxNote = 1 << 10
 // reading goroutine: until the call is answered, nothing in the runner sends a frame (unless a
 // timer starts a goroutine meanwhile, whose frames then wait for the answer).
 func (r *runner) call(server, tool string, args json.RawMessage) (json.RawMessage, error) {
+	typ := frameCall
+	if runtime.NumGoroutine() <= r.ownGoroutines {
+		typ = frameCallOne
+	}
+	return r.roundTrip(typ, server, tool, args)
+}
+
+// request is the runtime's Host.Request: an MCP request other than a tool call, as a
+// frameRPC, answered like a call.
+func (r *runner) request(server, method string, params json.RawMessage) (json.RawMessage, error) {
+	if !rpcMethods[method] {
+		return nil, &mcp_tools.CallError{Server: yaegirun.Cut(server, maxName), Tool: yaegirun.Cut(method, maxName), Kind: mcp_tools.KindInvalid, Message: "not a request the sandbox forwards"}
+	}
+	return r.roundTrip(frameRPC, server, method, params)
+}
+
+// show is the runtime's Host.Show: one content block for the model.
+func (r *runner) show(block json.RawMessage) error {
+	if len(block) > maxShowFrame {
+		return fmt.Errorf("the block is %d bytes of JSON, above the %d-byte limit", len(block), maxShowFrame)
+	}
+	return r.out.write(frameShow, 0, block)
+}
+
+// progress is the runtime's Host.Progress: one progress message, cut to maxNote bytes.
+func (r *runner) progress(message string) {
+	r.out.write(frameProgress, 0, []byte(yaegirun.Cut(message, maxNote)))
+}
+
+// roundTrip sends a call or request frame and waits for its reply.
+func (r *runner) roundTrip(typ byte, server, tool string, args json.RawMessage) (json.RawMessage, error) {
 	if err := checkNames(server, tool); err != nil {
 		return nil, &mcp_tools.CallError{Server: yaegirun.Cut(server, maxName), Tool: yaegirun.Cut(tool, maxName), Kind: mcp_tools.KindInvalid, Message: err.Error()}
 	}
@@ -299,10 +331,6 @@ func (r *runner) call(server, tool string, args json.RawMessage) (json.RawMessag
 	r.pmu.Lock()
 	r.pending[id] = ch
 	r.pmu.Unlock()
-	typ := frameCall
-	if runtime.NumGoroutine() <= r.ownGoroutines {
-		typ = frameCallOne
-	}
 	if err := r.out.write(typ, id, []byte(server), []byte{0}, []byte(tool), []byte{0}, args); err != nil {
 		return nil, err
 	}

@@ -27,7 +27,8 @@ type session struct {
 	tools sandbox.ToolCaller
 	res   *sandbox.Result
 
-	observe func(server, tool string, result []byte)
+	observe  func(server, tool string, result []byte)
+	progress func(message string)
 
 	mu    sync.Mutex // guards res's call counters and ended
 	ended bool       // the run has returned: calls still out are given up, never counted
@@ -43,6 +44,8 @@ type session struct {
 	trace     yaegirun.Trace
 	notes     []string // the runtime's notes, at most maxNotes
 	notesCut  int      // notes past maxNotes, left out
+	blocks    []json.RawMessage
+	lastProg  time.Time // when a progress report was last forwarded
 	done      *report
 	protoErr  error
 }
@@ -92,6 +95,7 @@ func (s *session) run(ctx context.Context, start time.Time, prog *prepare.Progra
 	s.rmu.Unlock()
 	s.res.Stdout = string(s.out)
 	s.res.Stderr = s.noteText()
+	s.res.Blocks = s.blocks
 	switch {
 	case s.done != nil:
 		return s.reported()
@@ -138,7 +142,14 @@ func (s *session) waitCalls(loop <-chan struct{}) {
 const (
 	maxTraceFrame  = 4 << 10  // a trace line; the runner cuts them to yaegirun.MaxTraceLine
 	maxReportFrame = 64 << 10 // a report; the runner cuts its message to maxMessage
+	// maxShowFrame bounds a shown block's JSON: mcp_tools.MaxShowBytes of data in base64,
+	// with room for the rest of the block.
+	maxShowFrame = 2 << 20
 )
+
+// progressPace is the least time between two progress reports forwarded; faster ones are
+// dropped.
+const progressPace = 50 * time.Millisecond
 
 // maxNotes bounds the notes a run keeps: one per tool called at most, and a snippet may call
 // many tools.
@@ -152,9 +163,11 @@ func (s *session) frameLimit(typ byte) int {
 		return outputChunk
 	case frameTrace:
 		return maxTraceFrame
-	case frameNote:
+	case frameNote, frameProgress:
 		return maxNote
-	case frameCall, frameCallOne:
+	case frameShow:
+		return maxShowFrame
+	case frameCall, frameCallOne, frameRPC:
 		return 2*maxName + 2 + s.e.maxArgs
 	case frameDone:
 		return maxReportFrame
@@ -168,7 +181,7 @@ func (s *session) read(ctx context.Context) {
 	for {
 		f, err := readFrame(s.c.stdout, s.frameLimit)
 		var big *oversizeError
-		if errors.As(err, &big) && (f.typ == frameCall || f.typ == frameCallOne) {
+		if errors.As(err, &big) && (f.typ == frameCall || f.typ == frameCallOne || f.typ == frameRPC) {
 			// Skip the call and fail it. (The runner checks the size of a call itself: this
 			// guards against a runner that does not.)
 			if _, err = s.c.stdout.Discard(big.n); err == nil {
@@ -231,7 +244,16 @@ func (s *session) handle(ctx context.Context, sem chan struct{}, f frame, err er
 		} else {
 			s.notesCut++
 		}
-	case frameCall:
+	case frameShow:
+		if len(s.blocks) < mcp_tools.MaxShowBlocks && json.Valid(f.payload) {
+			s.blocks = append(s.blocks, json.RawMessage(f.payload))
+		}
+	case frameProgress:
+		if s.progress != nil && time.Since(s.lastProg) >= progressPace {
+			s.lastProg = time.Now()
+			s.progress(string(f.payload))
+		}
+	case frameCall, frameRPC:
 		if !acquire(ctx, sem) {
 			return false
 		}
@@ -263,7 +285,7 @@ const maxServersCounted = 64
 // call performs one tool call for the runner and sends the reply.
 func (s *session) call(ctx context.Context, sem chan struct{}, f frame) {
 	defer func() { <-sem }()
-	out, err := s.callTool(ctx, f.payload)
+	out, err := s.callTool(ctx, f.typ, f.payload)
 	if err != nil {
 		s.c.fw.write(frameCallErr, f.id, []byte(callKind(ctx, err)), []byte{0}, []byte(err.Error()))
 		return
@@ -271,7 +293,7 @@ func (s *session) call(ctx context.Context, sem chan struct{}, f frame) {
 	s.c.fw.write(frameResult, f.id, out)
 }
 
-func (s *session) callTool(ctx context.Context, payload []byte) (out json.RawMessage, err error) {
+func (s *session) callTool(ctx context.Context, typ byte, payload []byte) (out json.RawMessage, err error) {
 	server, rest, ok1 := bytes.Cut(payload, []byte{0})
 	tool, args, ok2 := bytes.Cut(rest, []byte{0})
 	if !ok1 || !ok2 || bytes.IndexByte(args, 0) >= 0 {
@@ -279,6 +301,9 @@ func (s *session) callTool(ctx context.Context, payload []byte) (out json.RawMes
 	}
 	if err := checkNames(string(server), string(tool)); err != nil {
 		return nil, invalidCall(err.Error())
+	}
+	if typ == frameRPC && !rpcMethods[string(tool)] {
+		return nil, invalidCall(fmt.Sprintf("%q is not a request the sandbox forwards", tool))
 	}
 	name := string(server)
 	s.mu.Lock()
@@ -303,7 +328,11 @@ func (s *session) callTool(ctx context.Context, payload []byte) (out json.RawMes
 			out, err = nil, fmt.Errorf("internal error in the coordinator: %v", r)
 		}
 	}()
-	out, err = s.tools.CallTool(ctx, string(server), string(tool), json.RawMessage(args))
+	if typ == frameRPC {
+		out, err = s.request(ctx, string(server), string(tool), args)
+	} else {
+		out, err = s.tools.CallTool(ctx, string(server), string(tool), json.RawMessage(args))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -319,10 +348,38 @@ func (s *session) callTool(ctx context.Context, payload []byte) (out json.RawMes
 	u.Bytes += int64(len(out))
 	s.res.Servers[name] = u
 	s.res.ToolBytes += int64(len(out))
-	if s.observe != nil {
+	if s.observe != nil && typ != frameRPC {
 		s.observe(string(server), string(tool), out)
 	}
 	return out, nil
+}
+
+// request serves a frameRPC: an MCP request other than a tool call.
+func (s *session) request(ctx context.Context, server, method string, params []byte) (json.RawMessage, error) {
+	rc, ok := s.tools.(sandbox.ResourceCaller)
+	if !ok {
+		return nil, errors.New("resources and prompts are not available in this run")
+	}
+	var p struct {
+		URI       string            `json:"uri"`
+		Name      string            `json:"name"`
+		Arguments map[string]string `json:"arguments"`
+	}
+	if len(params) > 0 {
+		if err := json.Unmarshal(params, &p); err != nil {
+			return nil, invalidCall("malformed parameters: " + err.Error())
+		}
+	}
+	switch method {
+	case "resources/list":
+		return rc.ListResources(ctx, server)
+	case "resources/read":
+		return rc.ReadResource(ctx, server, p.URI)
+	case "prompts/list":
+		return rc.ListPrompts(ctx, server)
+	default: // "prompts/get": callTool let only rpcMethods through
+		return rc.GetPrompt(ctx, server, p.Name, p.Arguments)
+	}
 }
 
 // callKind names the kind of a failed call for the snippet (mcp_tools.ErrorKind).

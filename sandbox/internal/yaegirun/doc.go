@@ -4,7 +4,9 @@
 // interpreter's failures into *sandbox.Error values with snippet line numbers.
 //
 // The process engine runs it in a re-executed child; a wasm engine would run it in a wasip1
-// guest. Either way the host installs the tool-call transport with mcp_tools.SetTransport, gives
+// guest. Either way the host installs the tool-call transport with mcp_tools.SetTransport (and
+// the other host functions, for resources, prompts, shown blocks and progress, with
+// mcp_tools.SetHost), gives
 // the interpreter writers for the snippet's output and for the interpreter's panic trace, and
 // passes each trace line through [Annotate] as it is written; a [Trace] collects the annotated
 // lines, bounded, and places and formats the panic. [Instrument] (applied by Run) makes each statement of the main file record
