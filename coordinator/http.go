@@ -61,6 +61,9 @@ type HTTPServer struct {
 	srv      *http.Server
 	inflight atomic.Int64 // requests other than GET (whose event streams stay open)
 
+	probeOnce sync.Once
+	probe     *mcp.Server // see newServer
+
 	mu      sync.Mutex
 	servers []*mcp.Server // one per session, to close them at shutdown
 }
@@ -126,8 +129,16 @@ func (h *HTTPServer) Handler() http.Handler {
 	})
 }
 
-// newServer is go-sdk's getServer: called for each new session.
-func (h *HTTPServer) newServer(*http.Request) *mcp.Server {
+// newServer is go-sdk's getServer. go-sdk v1.8.0 calls it for every request, not only for a
+// new session: to check the protocol version header against the server's versions, and then,
+// for a request without a session, for the session's server. Building a server costs about
+// 1.5 ms (the tools' schemas), so a request of an existing session gets the shared probe
+// server, which only answers that version check; a request without a session gets a new one.
+func (h *HTTPServer) newServer(r *http.Request) *mcp.Server {
+	if r.Header.Get("Mcp-Session-Id") != "" {
+		h.probeOnce.Do(func() { h.probe = NewServer(h.c) })
+		return h.probe
+	}
 	s := NewServer(h.c)
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -62,3 +62,26 @@ func TestRequireToken(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPServerPerSession: a request that starts a session gets a new MCP server; a request of
+// an existing session (go-sdk asks for a server on every request, to check the protocol version)
+// gets the shared probe, so that serving a call never builds a server.
+func TestHTTPServerPerSession(t *testing.T) {
+	f := newFixture(t, Options{})
+	h, err := ListenHTTP(f.c, HTTPOptions{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.ln.Close()
+	fresh := httptest.NewRequest("POST", "/mcp", nil)
+	a, b := h.newServer(fresh), h.newServer(fresh)
+	if a == b {
+		t.Error("two requests without a session got the same server")
+	}
+	inSession := httptest.NewRequest("POST", "/mcp", nil)
+	inSession.Header.Set("Mcp-Session-Id", "S1")
+	p := h.newServer(inSession)
+	if p == a || p == b || h.newServer(inSession) != p {
+		t.Error("requests of a session must share the probe server")
+	}
+}
