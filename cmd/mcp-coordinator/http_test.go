@@ -228,15 +228,31 @@ fmt.Println("session", %d)`, i))
 	}
 }
 
-// TestServeHTTPShutdown: SIGTERM ends serve --http with exit 0 while a session is open.
+// TestServeHTTPShutdown: SIGTERM ends serve --http with exit 0, after the call in flight has
+// its answer, while another session is open and idle.
 func TestServeHTTPShutdown(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGTERM on Windows")
 	}
 	s := startHTTP(t, nil, "--http", "127.0.0.1:0")
 	s.connect(t, "")
+	busy := s.connect(t, "")
+	answer := make(chan string, 1)
+	go func() {
+		res, err := busy.CallTool(context.Background(), &mcp.CallToolParams{Name: "execute_code",
+			Arguments: map[string]any{"code": "time.Sleep(1500 * time.Millisecond)\nfmt.Println(\"finished\")"}})
+		if err != nil {
+			answer <- err.Error()
+			return
+		}
+		answer <- res.Content[0].(*mcp.TextContent).Text
+	}()
+	time.Sleep(500 * time.Millisecond)
 	start := time.Now()
 	s.cmd.Process.Signal(syscall.SIGTERM)
+	if got := <-answer; !strings.HasPrefix(got, "finished\n") {
+		t.Errorf("the call in flight at SIGTERM got %q", got)
+	}
 	select {
 	case err := <-s.done:
 		s.done <- err // for the cleanup

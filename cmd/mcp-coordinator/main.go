@@ -181,7 +181,9 @@ func serveHTTP(ctx context.Context, c *coordinator.Coordinator, addr, token stri
 		auth = "clients send Authorization: Bearer <token>"
 	}
 	fmt.Fprintf(stderr, "mcp-coordinator: serving MCP at %s, %s\n", hs.URL, auth)
-	c.Start(ctx)
+	// The servers outlive ctx, so that calls in flight finish during the shutdown; c.Close
+	// stops them after.
+	c.Start(context.WithoutCancel(ctx))
 	if err := hs.Serve(ctx); err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator serve:", err)
 		return 1
