@@ -267,11 +267,16 @@ func TestServeHTTPShutdown(t *testing.T) {
 	}
 }
 
-// TestServeHTTPBadAddress: an address that cannot be used is a usage error.
+// TestServeHTTPBadAddress: an address that cannot be used, or a token without HTTP, is a usage
+// error.
 func TestServeHTTPBadAddress(t *testing.T) {
 	config, ws := setup(t)
 	code, _, stderr := runCmd(t, "", "serve", "--config", config, "--workspace", ws, "--http", "127.0.0.1:notaport")
 	if code != 2 || !strings.Contains(stderr, "bad port") {
 		t.Errorf("code %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = runCmd(t, "", "serve", "--config", config, "--workspace", ws, "--token", "t")
+	if code != 2 || !strings.Contains(stderr, "--token is for HTTP clients") {
+		t.Errorf("--token without --http: code %d, stderr %q", code, stderr)
 	}
 }

@@ -126,6 +126,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return 0
 	}
+	if o.token != "" && o.http == "" {
+		fmt.Fprintln(stderr, "mcp-coordinator serve: --token is for HTTP clients: add --http ADDR")
+		return 2
+	}
 	c, err := coordinator.New(coordinator.Options{
 		ConfigPath:  o.config,
 		Workspace:   o.workspace,
