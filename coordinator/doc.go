@@ -35,6 +35,18 @@
 // run). The coordinator's own resources/list and resources/read re-expose the servers'
 // resources, named mcp-coordinator://<server>/<uri> (see resources.go).
 //
+// # Over HTTP
+//
+// [ListenHTTP] serves the same Coordinator over Streamable HTTP: go-sdk's handler creates an
+// MCP server per client session with [NewServer], so every session shares the Pool, the
+// workspace and the ledger, while each snippet runs alone. Loopback is the default; any other
+// address requires a bearer token:
+//
+//	hs, err := coordinator.ListenHTTP(c, coordinator.HTTPOptions{Addr: ":8080"})
+//	if err != nil { ... }
+//	c.Start(ctx)
+//	err = hs.Serve(ctx) // until ctx is done, then a graceful shutdown
+//
 // # The tool surface
 //
 // [NewServer] registers seven tools (list_servers, list_tools, search_tools, get_tool,

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +114,58 @@ func TestToolListAgainstDownstream(t *testing.T) {
 	if strings.Contains(string(ownJSON), "register") {
 		t.Error("the surface must not let the model add servers")
 	}
+}
+
+// BenchmarkServeTrivial measures one execute_code of fmt.Println("ok") through
+// "mcp-coordinator serve" over stdio and over Streamable HTTP on loopback (no servers
+// configured: the figure is the transport and the run, not a tool): the median per call
+// (p50-ms), after one warm-up call, and the median of as many pings (ping-p50-us: the
+// transport alone). Run it with -benchtime=20x for 20 calls each.
+func BenchmarkServeTrivial(b *testing.B) {
+	const code = `fmt.Println("ok")`
+	bench := func(b *testing.B, cs *mcp.ClientSession) {
+		call := func() {
+			res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "execute_code", Arguments: map[string]any{"code": code}})
+			if err != nil || res.IsError || !strings.HasPrefix(res.Content[0].(*mcp.TextContent).Text, "ok\n") {
+				b.Fatalf("execute_code: %v %+v", err, res)
+			}
+		}
+		call() // warm-up: the first runner
+		took := make([]time.Duration, 0, b.N)
+		b.ResetTimer()
+		for range b.N {
+			start := time.Now()
+			call()
+			took = append(took, time.Since(start))
+		}
+		b.StopTimer()
+		b.ReportMetric(median(took).Seconds()*1000, "p50-ms")
+		// The transport alone: a ping's round trip.
+		took = took[:0]
+		for range b.N {
+			start := time.Now()
+			if err := cs.Ping(context.Background(), nil); err != nil {
+				b.Fatal(err)
+			}
+			took = append(took, time.Since(start))
+		}
+		b.ReportMetric(median(took).Seconds()*1e6, "ping-p50-us")
+	}
+	b.Run("stdio", func(b *testing.B) {
+		dir := b.TempDir()
+		config := filepath.Join(dir, "mcp.json")
+		os.WriteFile(config, []byte(`{"mcpServers": {}}`), 0o644)
+		cs := startServe(context.Background(), b, config, filepath.Join(dir, "ws"))
+		defer cs.Close()
+		bench(b, cs)
+	})
+	b.Run("http", func(b *testing.B) {
+		s := startHTTP(b, []string{"MCP_COORDINATOR_LOG=error"}, "--http", "127.0.0.1:0")
+		bench(b, s.connect(b, ""))
+	})
+}
+
+func median(d []time.Duration) time.Duration {
+	slices.Sort(d)
+	return d[len(d)/2]
 }

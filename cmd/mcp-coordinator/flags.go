@@ -21,9 +21,9 @@ type command struct {
 }
 
 var commands = []command{
-	{"serve", "[--config F] [--workspace D] [limits]",
-		"run as an MCP server over stdio (what Claude Desktop and Claude Code start)",
-		[]string{"config", "workspace", "max-timeout", "max-memory", "output-chars"}},
+	{"serve", "[--config F] [--workspace D] [--http ADDR [--token TOKEN]] [limits]",
+		"run as an MCP server over stdio (what Claude Desktop and Claude Code start), or over Streamable HTTP",
+		[]string{"config", "workspace", "http", "token", "max-timeout", "max-memory", "output-chars"}},
 	{"generate", "[--config F] [--workspace D] [--server NAME]...",
 		"connect to the configured servers and write their Go packages",
 		[]string{"config", "workspace", "server"}},
@@ -47,6 +47,8 @@ type flagSpec struct {
 var flagSpecs = []flagSpec{
 	{"config", "F", "MCP servers config (default: $MCP_SERVERS_CONFIG, ./.mcp.json, Claude Desktop's)"},
 	{"workspace", "D", "workspace directory (default: $MCP_COORDINATOR_HOME, ~/.mcp-coordinator)"},
+	{"http", "ADDR", "serve Streamable HTTP at http://ADDR/mcp instead of stdio; ADDR is host:port or :port (loopback)"},
+	{"token", "TOKEN", "bearer token HTTP clients must send (default: $MCP_COORDINATOR_TOKEN; off loopback, generated and printed)"},
 	{"server", "NAME", "only this server; repeatable (default: every configured server)"},
 	{"timeout", "T", "time limit of this run (default: --max-timeout)"},
 	{"max-timeout", "T", "longest time a snippet may ask for (default 30s)"},
@@ -63,6 +65,7 @@ const timeForms = "seconds (8, 2.5) or a Go duration (90s, 1m30s)"
 // options are the values of every command's flags.
 type options struct {
 	config, workspace      string
+	http, token            string
 	servers                multiFlag
 	timeout, maxTimeout    time.Duration
 	maxMemory, outputChars int
@@ -76,6 +79,10 @@ func (o *options) define(fs *flag.FlagSet, name string) {
 		fs.StringVar(&o.config, name, "", spec.help)
 	case "workspace":
 		fs.StringVar(&o.workspace, name, "", spec.help)
+	case "http":
+		fs.StringVar(&o.http, name, "", spec.help)
+	case "token":
+		fs.StringVar(&o.token, name, "", spec.help)
 	case "server":
 		fs.Var(&o.servers, name, spec.help)
 	case "timeout":

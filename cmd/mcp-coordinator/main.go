@@ -5,6 +5,7 @@
 // Usage:
 //
 //	mcp-coordinator serve       [--config F] [--workspace D] [limits]   MCP server over stdio
+//	mcp-coordinator serve       --http ADDR [--token TOKEN] [...]        MCP server over Streamable HTTP
 //	mcp-coordinator generate    [--config F] [--workspace D] [--server NAME]...
 //	mcp-coordinator run         [--config F] [--workspace D] [--timeout T] [limits] FILE|-
 //	mcp-coordinator stats       [--workspace D]
@@ -123,6 +124,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return 0
 	}
+	if o.token != "" && o.http == "" {
+		fmt.Fprintln(stderr, "mcp-coordinator serve: --token is for HTTP clients: add --http ADDR")
+		return 2
+	}
 	c, err := coordinator.New(coordinator.Options{
 		ConfigPath:  o.config,
 		Workspace:   o.workspace,
@@ -140,6 +145,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	defer c.Close()
 	switch name {
 	case "serve":
+		if o.http != "" {
+			return serveHTTP(ctx, c, o.http, o.token, stderr)
+		}
 		return serve(ctx, c, stderr)
 	case "generate":
 		return generate(ctx, c, o.servers, stdout, stderr)
@@ -157,6 +165,39 @@ func serve(ctx context.Context, c *coordinator.Coordinator, stderr io.Writer) in
 	}
 	return 0
 }
+
+// serveHTTP serves Streamable HTTP at addr until ctx is done (SIGINT, SIGTERM). The token is
+// --token, else $MCP_COORDINATOR_TOKEN, else none on loopback and a generated one elsewhere,
+// printed here once.
+func serveHTTP(ctx context.Context, c *coordinator.Coordinator, addr, token string, stderr io.Writer) int {
+	if token == "" {
+		token = os.Getenv(tokenEnv)
+	}
+	hs, err := coordinator.ListenHTTP(c, coordinator.HTTPOptions{Addr: addr, Token: token})
+	if err != nil {
+		fmt.Fprintln(stderr, "mcp-coordinator serve:", err)
+		return 2
+	}
+	if hs.TokenGenerated {
+		fmt.Fprintf(stderr, "mcp-coordinator: bearer token (shown only now; pass --token or $%s to choose one): %s\n", tokenEnv, hs.Token)
+	}
+	auth := "no token (loopback)"
+	if hs.Token != "" {
+		auth = "clients send Authorization: Bearer <token>"
+	}
+	fmt.Fprintf(stderr, "mcp-coordinator: serving MCP at %s, %s\n", hs.URL, auth)
+	// The servers outlive ctx, so that calls in flight finish during the shutdown; c.Close
+	// stops them after.
+	c.Start(context.WithoutCancel(ctx))
+	if err := hs.Serve(ctx); err != nil {
+		fmt.Fprintln(stderr, "mcp-coordinator serve:", err)
+		return 1
+	}
+	return 0
+}
+
+// tokenEnv is the variable that gives serve --http its bearer token when --token does not.
+const tokenEnv = "MCP_COORDINATOR_TOKEN"
 
 func generate(ctx context.Context, c *coordinator.Coordinator, servers []string, stdout, stderr io.Writer) int {
 	// Skipped entries are in the summary: the ones named, or all when none are.

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,7 +24,11 @@ const serveArg = "coordinator-serve"
 
 func maybeServe() {
 	if len(os.Args) > 1 && os.Args[1] == serveArg {
-		os.Exit(run(context.Background(), append([]string{"serve"}, os.Args[2:]...), os.Stdin, os.Stdout, os.Stderr))
+		// As in main: SIGINT and SIGTERM end serving gracefully.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, append([]string{"serve"}, os.Args[2:]...), os.Stdin, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
 }
 

