@@ -28,6 +28,8 @@ func newProblemFixture(t *testing.T, client *mcp.ClientOptions, prepare func(con
 	return connectFixture(t, c, client, config)
 }
 
+// connectFixture starts c and connects an in-memory client with the given options (nil: no
+// capabilities) to its server; everything is closed when the test ends.
 func connectFixture(t *testing.T, c *Coordinator, client *mcp.ClientOptions, config string) *fixture {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -45,7 +47,9 @@ func connectFixture(t *testing.T, c *Coordinator, client *mcp.ClientOptions, con
 		cs.Close()
 		ss.Close()
 		cancel()
-		c.Close()
+		if err := c.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
 	})
 	return &fixture{c: c, cs: cs, config: config}
 }

@@ -94,26 +94,7 @@ func newFixtureClient(t *testing.T, opts Options, client *mcp.ClientOptions, nam
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c.Start(ctx)
-	ct, st := mcp.NewInMemoryTransports()
-	ss, err := NewServer(c).Connect(ctx, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test"}, client).Connect(ctx, ct, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cs.Close()
-		ss.Close()
-		cancel()
-		if err := c.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return &fixture{c: c, cs: cs, config: config}
+	return connectFixture(t, c, client, config)
 }
 
 // call calls a coordinator tool and returns its text and isError.

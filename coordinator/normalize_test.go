@@ -64,24 +64,7 @@ func TestStructuredContentDriftReachesTheModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c.Start(ctx)
-	ct, st := mcp.NewInMemoryTransports()
-	ss, err := NewServer(c).Connect(ctx, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test"}, nil).Connect(ctx, ct, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cs.Close()
-		ss.Close()
-		cancel()
-		c.Close()
-	})
-	f := &fixture{c: c, cs: cs, config: config}
+	f := connectFixture(t, c, nil, config)
 	code := `for i := 0; i < 2; i++ {
 	r, err := drift.Stats(drift.StatsArgs{})
 	if err != nil {
