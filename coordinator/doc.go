@@ -7,7 +7,8 @@
 //   - snippet preparation and runs, with their accounting (calls and bytes per server):
 //     [sandbox] and its engines;
 //   - the usage ledger and token counting: internal/ledger;
-//   - cutting text for the model: internal/textcap; ranking tools: internal/toolsearch.
+//   - cutting text for the model: internal/textcap; ranking tools: internal/toolsearch;
+//   - the stdio wire: internal/stdio.
 //
 // # Use
 //
@@ -15,15 +16,15 @@
 //	if err != nil { ... }
 //	defer c.Close()
 //	c.Start(ctx)                                        // connect servers in the background
-//	err = coordinator.NewServer(c).Run(ctx, &coordinator.StdioTransport{})
+//	err = coordinator.NewServer(c).Run(ctx, &stdio.Transport{})  // internal/stdio
 //
 // The CLI's generate and run use [Coordinator.Generate] and [Coordinator.Run] directly, without
 // KeepConfigProblems: a config problem fails them at once. serve keeps it: the server starts,
 // and every tool answers with [Coordinator.ConfigProblem] until the file is fixed.
 //
-// [StdioTransport] is go-sdk's stdio transport made robust: a line that is not a JSON-RPC
-// message is answered with an error and skipped instead of ending the session, and a
-// cancelled request gets no response.
+// serve runs over internal/stdio's Transport: go-sdk's stdio transport made robust (a line that
+// is not a JSON-RPC message is answered with an error and skipped instead of ending the session,
+// and a cancelled request gets no response), or over HTTP ([ListenHTTP]).
 //
 // # Beyond tools
 //

@@ -35,6 +35,7 @@ import (
 	"github.com/mcp-coordinator/mcp-coordinator/coordinator"
 	"github.com/mcp-coordinator/mcp-coordinator/examples/demoservers"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/stdio"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/stubstore"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/process"
@@ -158,7 +159,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func serve(ctx context.Context, c *coordinator.Coordinator, stderr io.Writer) int {
 	c.Start(ctx)
-	err := coordinator.NewServer(c).Run(ctx, &coordinator.StdioTransport{})
+	err := coordinator.NewServer(c).Run(ctx, &stdio.Transport{})
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
 		fmt.Fprintln(stderr, "mcp-coordinator serve:", err)
 		return 1

@@ -1,4 +1,4 @@
-package coordinator
+package stdio
 
 import (
 	"bufio"
@@ -12,7 +12,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// pipeServer serves a bare go-sdk server over a StdioTransport on pipes: send writes a line,
+// pipeServer serves a bare go-sdk server over a Transport on pipes: send writes a line,
 // recv returns the next one.
 func pipeServer(t testing.TB, maxLine int) (send func(string), recv func() string) {
 	t.Helper()
@@ -23,7 +23,7 @@ func pipeServer(t testing.TB, maxLine int) (send func(string), recv func() strin
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		srv.Run(ctx, &StdioTransport{Reader: inR, Writer: outW, MaxLineLength: maxLine})
+		srv.Run(ctx, &Transport{Reader: inR, Writer: outW, MaxLineLength: maxLine})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -61,7 +61,7 @@ func pipeServer(t testing.TB, maxLine int) (send func(string), recv func() strin
 
 const initLine = `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"%s","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}`
 
-func TestStdioTransportLongLineAndOldBatches(t *testing.T) {
+func TestLongLineAndOldBatches(t *testing.T) {
 	send, recv := pipeServer(t, 300)
 	send(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"` + strings.Repeat("x", 400) + `"}}`)
 	if got := recv(); !strings.Contains(got, `"code":-32600`) || !strings.Contains(got, "longer than 300 bytes") {
@@ -94,7 +94,7 @@ func TestStdioTransportLongLineAndOldBatches(t *testing.T) {
 }
 
 // Under protocol 2026-07-28 there is no initialize: the version in a request's _meta counts.
-func TestStdioTransportBatchWithMetaVersion(t *testing.T) {
+func TestBatchWithMetaVersion(t *testing.T) {
 	send, recv := pipeServer(t, 0)
 	meta := `"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}`
 	send(`[{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{` + meta + `}}]`)
@@ -107,8 +107,8 @@ func TestStdioTransportBatchWithMetaVersion(t *testing.T) {
 	}
 }
 
-// FuzzStdioTransport: whatever one line holds, the session answers the ping after it.
-func FuzzStdioTransport(f *testing.F) {
+// FuzzTransport: whatever one line holds, the session answers the ping after it.
+func FuzzTransport(f *testing.F) {
 	for _, s := range []string{`{`, `42`, `[]`, `[1]`, `{"jsonrpc":"2.0"}`, `{"jsonrpc":"2.0","id":{},"method":"x"}`,
 		`{"jsonrpc":"2.0","id":1,"result":{}}`, `[{"jsonrpc":"2.0","id":1,"method":"ping"}]`, `null`, `"s"`, "\r", "{}\r"} {
 		f.Add(s)

@@ -1,4 +1,4 @@
-package coordinator
+package stdio
 
 import (
 	"bufio"
@@ -17,7 +17,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// StdioTransport is the MCP transport of "mcp-coordinator serve": newline-delimited JSON-RPC
+// Transport is the MCP transport of "mcp-coordinator serve": newline-delimited JSON-RPC
 // over stdin and stdout, like [mcp.StdioTransport], made to survive bad input and to honour
 // cancellation.
 //
@@ -34,7 +34,7 @@ import (
 //   - A request before initialize gets -32600 instead of go-sdk's code 0.
 //
 // Messages must not contain newlines (the MCP stdio rule): each line is one message.
-type StdioTransport struct {
+type Transport struct {
 	// Reader is where messages arrive; nil means os.Stdin.
 	Reader io.Reader
 	// Writer is where messages go; nil means os.Stdout. It is written one whole frame per
@@ -46,7 +46,7 @@ type StdioTransport struct {
 }
 
 // Connect implements [mcp.Transport].
-func (t *StdioTransport) Connect(ctx context.Context) (mcp.Connection, error) {
+func (t *Transport) Connect(ctx context.Context) (mcp.Connection, error) {
 	r, w := t.Reader, t.Writer
 	if r == nil {
 		r = os.Stdin
