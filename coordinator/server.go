@@ -28,9 +28,7 @@ const instructions = `Every configured MCP server is a typed Go package. Work li
 2. Read the types of all the tools you need in ONE get_tool call: {"tools": ["memory.create_entities", "filesystem.read_text_file"]}.
 3. Write ONE Go snippet that does the whole job and run it with execute_code: call the tools, chain and filter in Go, print only the answer. Tool results stay in the sandbox; only what you print comes back.
 
-Snippets: package main, or just statements (imports are added). Import a server by the path list_servers shows ("mcp_tools/sequential_thinking"). Tool X is func X(XArgs) (*XResult, error); XResult has Blocks (content blocks), Text() (their text joined) and typed fields when the tool declares an output schema. Optional arguments are pointers: mcp_tools.String("x"), Int(3), Float(1.5), Bool(true). A tool's own failure is a *mcp_tools.ToolError (errors.Is(err, mcp_tools.ErrToolFailed)); mcp_tools.ErrorKind(err) names any failure. mcp_tools also has ReadResource(server, uri), GetPrompt(server, name, args), Show(blocks...) to hand you images, Progress(msg). Server sessions and their state persist between runs. Standard library only: no os, net, files or exec.
-
-The interpreter lacks min/max, range over functions, slices.Sort* (use sort.Slice), errors.As into your own types, type inference from func literals, custom MarshalJSON, embedded structs in JSON.`
+Import a server by the path list_servers shows ("mcp_tools/sequential_thinking"). Tool X is func X(XArgs) (*XResult, error); XResult has Blocks (content blocks), Text() (their text joined) and typed fields when the tool declares an output schema. Optional arguments are pointers: mcp_tools.String("x"), Int(3), Float(1.5), Bool(true). A tool's own failure is a *mcp_tools.ToolError (errors.Is(err, mcp_tools.ErrToolFailed)); mcp_tools.ErrorKind(err) names any failure. mcp_tools also has ReadResource(server, uri), GetPrompt(server, name, args), Show(blocks...) to hand you images, Progress(msg). Server sessions and their state persist between runs. Standard library only: no os, net, files or exec.`
 
 // NewServer returns the coordinator's MCP server. Call c.Start before serving.
 func NewServer(c *Coordinator) *mcp.Server {
@@ -57,7 +55,7 @@ func NewServer(c *Coordinator) *mcp.Server {
 		Description: "Regenerate servers' Go packages from their tool lists; says what changed. Rarely needed."},
 		c.generateTools)
 	addTool(s, c, &mcp.Tool{Name: "execute_code",
-		Description: "Run a Go snippet in the sandbox. Returns what it printed and a footer: calls, tokens kept out of your context, time. Errors give kind, line and hint."},
+		Description: "Run a Go snippet in the sandbox: package main, or statements (imports are added); print only the answer. Returns the output and a footer (calls, tokens kept out, time); errors give kind, line and hint. The interpreter lacks min/max, range over func, slices.Sort*, errors.As into own types, generic inference from func literals, custom MarshalJSON, embedded JSON structs."},
 		c.executeCode)
 	addTool(s, c, &mcp.Tool{Name: "usage_stats", Annotations: ro,
 		Description: "Savings so far: runs, calls, tokens kept out of context, per server."},
