@@ -60,6 +60,7 @@ type HTTPServer struct {
 	ln       net.Listener
 	srv      *http.Server
 	inflight atomic.Int64 // requests other than GET (whose event streams stay open)
+	cancels  cancelFilter
 
 	probeOnce sync.Once
 	probe     *mcp.Server // see newServer
@@ -116,7 +117,7 @@ func (h *HTTPServer) Handler() http.Handler {
 		Logger:         h.log,
 		SessionTimeout: h.opts.SessionTimeout,
 	})
-	var next http.Handler = http.NewCrossOriginProtection().Handler(mcpHandler)
+	var next http.Handler = http.NewCrossOriginProtection().Handler(h.cancels.wrap(mcpHandler))
 	if h.Token != "" {
 		next = requireToken(h.Token, next)
 	}

@@ -280,3 +280,62 @@ func TestServeHTTPBadAddress(t *testing.T) {
 		t.Errorf("--token without --http: code %d, stderr %q", code, stderr)
 	}
 }
+
+// TestServeHTTPCancelAndBadInput: over HTTP as over stdio, a request the client cancelled gets
+// no response on its stream, bad input is refused, and the session goes on.
+func TestServeHTTPCancelAndBadInput(t *testing.T) {
+	s := startHTTP(t, nil, "--http", "127.0.0.1:0")
+	post := func(session, body string) (*http.Response, string) {
+		req, _ := http.NewRequest("POST", s.url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("MCP-Protocol-Version", "2025-06-18")
+		if session != "" {
+			req.Header.Set("Mcp-Session-Id", session)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(data)
+	}
+	resp, _ := post("", `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
+	session := resp.Header.Get("Mcp-Session-Id")
+	if session == "" {
+		t.Fatalf("no session id:\n%s", s.errText())
+	}
+	post(session, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+
+	long := make(chan string, 1)
+	go func() {
+		_, body := post(session, `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"execute_code","arguments":{"code":"time.Sleep(3*time.Second)\nfmt.Println(\"done\")"}}}`)
+		long <- body
+	}()
+	time.Sleep(700 * time.Millisecond)
+	post(session, `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,"reason":"test"}}`)
+	select {
+	case body := <-long:
+		if strings.Contains(body, `"id":7`) {
+			t.Errorf("the cancelled request got a response:\n%s", body)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the cancelled request's stream did not end")
+	}
+	if _, body := post(session, `{"jsonrpc":"2.0","id":8,"method":"ping"}`); !strings.Contains(body, `"id":8,"result":{}`) {
+		t.Errorf("ping after the cancel:\n%s", body)
+	}
+
+	// Bad input over HTTP: each body gets a 400 (the transport allows a plain message), and the
+	// session answers the next ping.
+	for i, bad := range []string{`not json`, `{"id":2,"method":"ping"}`, `[{"jsonrpc":"2.0","id":3,"method":"ping"}]`, `{"jsonrpc":"2.0","id":`} {
+		if resp, body := post(session, bad); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: HTTP %d, want 400\n%s", bad, resp.StatusCode, body)
+		}
+		id := fmt.Sprint(20 + i)
+		if _, body := post(session, `{"jsonrpc":"2.0","id":`+id+`,"method":"ping"}`); !strings.Contains(body, `"id":`+id+`,"result":{}`) {
+			t.Errorf("ping after %s:\n%s", bad, body)
+		}
+	}
+}
