@@ -159,6 +159,17 @@ func TestTimeFlags(t *testing.T) {
 			}
 		}
 	}
+	// Counts: a whole number in range, or one line saying so (not "parse error", no overflow).
+	for _, tt := range []struct{ flag, value, want string }{
+		{"max-memory", "-5", "whole number of MiB from 1 to 1048576"},
+		{"max-memory", "17592186044416", "whole number of MiB from 1 to 1048576"},
+		{"output-chars", "lots", "whole number of characters from 1 to"},
+	} {
+		code, out, errOut := runCmd(t, "", "run", "--"+tt.flag, tt.value, "-")
+		if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("--%s %s: exit %d, want 2 and one line with %q\nstderr: %s", tt.flag, tt.value, code, tt.want, errOut)
+		}
+	}
 	code, _, errOut = runCmd(t, "", "run", "--bogus", "-")
 	if code != 2 || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "run --help") {
 		t.Errorf("an unknown flag: exit %d, want 2 and one line pointing at --help:\n%s", code, errOut)

@@ -90,9 +90,9 @@ func (o *options) define(fs *flag.FlagSet, name string) {
 	case "max-timeout":
 		fs.Var(timeFlag{&o.maxTimeout}, name, spec.help)
 	case "max-memory":
-		fs.IntVar(&o.maxMemory, name, 0, spec.help)
+		fs.Var(countFlag{&o.maxMemory, "MiB", 1 << 20}, name, spec.help)
 	case "output-chars":
-		fs.IntVar(&o.outputChars, name, 0, spec.help)
+		fs.Var(countFlag{&o.outputChars, "characters", 1 << 30}, name, spec.help)
 	default:
 		panic("undefined flag " + name)
 	}
@@ -183,6 +183,30 @@ func commandHelp(c command) string {
 }
 
 // timeFlag is a time flag's value: plain seconds (8, 2.5) or a Go duration (90s, 1m30s).
+// countFlag is a whole number from 1 to max: a bad one gets one line that says so, rather than
+// "parse error", and a huge one cannot overflow on its way to bytes.
+type countFlag struct {
+	n    *int
+	unit string
+	max  int
+}
+
+func (f countFlag) String() string {
+	if f.n == nil || *f.n == 0 {
+		return ""
+	}
+	return strconv.Itoa(*f.n)
+}
+
+func (f countFlag) Set(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > f.max {
+		return fmt.Errorf("want a whole number of %s from 1 to %d", f.unit, f.max)
+	}
+	*f.n = n
+	return nil
+}
+
 type timeFlag struct{ d *time.Duration }
 
 func (f timeFlag) String() string {
