@@ -286,6 +286,8 @@ func (c *Coordinator) ConfigProblem() string {
 		fix = "fix the file at that place"
 	case errors.Is(err, fs.ErrPermission):
 		fix = "make the file readable by the user that runs mcp-coordinator"
+	case errors.Is(err, downstream.ErrConfigIsDir):
+		fix = "put the config file at that path, or point --config at the file itself"
 	case path == "":
 		fix = `create .mcp.json in the directory mcp-coordinator runs in, holding {"mcpServers": {"name": {"command": "...", "args": ["..."]}}}, or pass --config FILE in the client's MCP settings`
 	default:

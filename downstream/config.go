@@ -503,22 +503,29 @@ func FindConfig(explicit string) (string, error) {
 	return findConfig(explicit, os.Getenv, home, runtime.GOOS)
 }
 
+// ErrConfigIsDir is wrapped by FindConfig's error when the file named by the flag or the
+// variable is a directory.
+var ErrConfigIsDir = errors.New("is a directory, not a file")
+
 func findConfig(explicit string, getenv func(string) string, home, goos string) (string, error) {
 	exists := func(p string) bool {
 		fi, err := os.Stat(p)
 		return err == nil && !fi.IsDir()
 	}
-	if explicit != "" {
-		if !exists(explicit) {
-			return "", fmt.Errorf("MCP config %s (from --config) not found", explicit)
-		}
-		return explicit, nil
-	}
-	if p := getenv(ConfigEnv); p != "" {
-		if !exists(p) {
-			return "", fmt.Errorf("MCP config %s (from $%s) not found", p, ConfigEnv)
+	named := func(p, from string) (string, error) {
+		switch fi, err := os.Stat(p); {
+		case err != nil:
+			return "", fmt.Errorf("MCP config %s (from %s) not found", p, from)
+		case fi.IsDir():
+			return "", fmt.Errorf("MCP config %s (from %s) %w", p, from, ErrConfigIsDir)
 		}
 		return p, nil
+	}
+	if explicit != "" {
+		return named(explicit, "--config")
+	}
+	if p := getenv(ConfigEnv); p != "" {
+		return named(p, "$"+ConfigEnv)
 	}
 	tried := []string{"--config (not given)", "$" + ConfigEnv + " (not set)"}
 	candidates := []string{".mcp.json"}
