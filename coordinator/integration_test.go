@@ -17,6 +17,24 @@ import (
 	"github.com/mcp-coordinator/mcp-coordinator/internal/testenv"
 )
 
+// coordinatorOver makes a coordinator in dir whose config holds servers (name -> the entry's
+// JSON object), closed when the test ends. No Start: servers start on first use, as in the
+// CLI's run.
+func coordinatorOver(t *testing.T, dir string, servers map[string]any) *Coordinator {
+	t.Helper()
+	data, _ := json.Marshal(map[string]any{"mcpServers": servers})
+	config := filepath.Join(dir, "mcp.json")
+	if err := os.WriteFile(config, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws"), ConfigPoll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // realCoordinator starts a coordinator over the pinned server-filesystem (rooted in a temporary
 // directory holding app.log) and server-memory.
 func realCoordinator(t *testing.T) (c *Coordinator, root string, errorLines []string) {
@@ -39,19 +57,10 @@ func realCoordinator(t *testing.T) (c *Coordinator, root string, errorLines []st
 		log.WriteString(line + "\n")
 	}
 	os.WriteFile(filepath.Join(root, "app.log"), []byte(log.String()), 0o644)
-	cfg := map[string]any{"mcpServers": map[string]any{
+	c = coordinatorOver(t, dir, map[string]any{
 		"filesystem": map[string]any{"command": fsBin, "args": []string{root}},
 		"memory":     map[string]any{"command": memBin, "env": map[string]string{"MEMORY_FILE_PATH": filepath.Join(dir, "memory.jsonl")}},
-	}}
-	data, _ := json.Marshal(cfg)
-	config := filepath.Join(dir, "mcp.json")
-	os.WriteFile(config, data, 0o644)
-	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws"), ConfigPoll: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	// No Start: the servers start on first use, as in the CLI's run.
+	})
 	return c, root, errorLines
 }
 
@@ -158,14 +167,7 @@ func TestFooterCountsWhatAClientShows(t *testing.T) {
 	for name, cmd := range servers {
 		cfg[name] = map[string]any{"command": cmd.Path, "args": cmd.Args[1:]}
 	}
-	data, _ := json.Marshal(map[string]any{"mcpServers": cfg})
-	config := filepath.Join(dir, "mcp.json")
-	os.WriteFile(config, data, 0o644)
-	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws"), ConfigPoll: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
+	c := coordinatorOver(t, dir, cfg)
 
 	tests := []struct {
 		server, tool string
@@ -222,16 +224,9 @@ func TestFooterCountsWhatAClientShows(t *testing.T) {
 func TestObservedShape(t *testing.T) {
 	bin := testenv.NodeBin(t, "mcp-sqlite-server")
 	dir := t.TempDir()
-	data, _ := json.Marshal(map[string]any{"mcpServers": map[string]any{
+	c := coordinatorOver(t, dir, map[string]any{
 		"sqlite": map[string]any{"command": bin, "args": []string{filepath.Join(dir, "shop.db")}},
-	}})
-	config := filepath.Join(dir, "mcp.json")
-	os.WriteFile(config, data, 0o644)
-	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws"), ConfigPoll: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
+	})
 	ctx := context.Background()
 	get := func() string {
 		res, _, err := c.getTool(ctx, nil, toolArgs{Server: "sqlite", Tool: "query"})

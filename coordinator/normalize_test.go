@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -54,16 +52,8 @@ func newDriftServer() *mcp.Server {
 func TestStructuredContentDriftReachesTheModel(t *testing.T) {
 	srv := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return newDriftServer() }, nil))
 	t.Cleanup(srv.Close)
-	dir := t.TempDir()
-	config := filepath.Join(dir, "mcp.json")
-	data, _ := json.Marshal(map[string]any{"mcpServers": map[string]any{"drift": map[string]any{"type": "http", "url": srv.URL}}})
-	if err := os.WriteFile(config, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws"), ConfigPoll: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := coordinatorOver(t, t.TempDir(), map[string]any{"drift": map[string]any{"type": "http", "url": srv.URL}})
+	config, _ := c.Paths()
 	f := connectFixture(t, c, nil, config)
 	code := `for i := 0; i < 2; i++ {
 	r, err := drift.Stats(drift.StatsArgs{})

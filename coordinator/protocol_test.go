@@ -3,9 +3,6 @@ package coordinator
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,14 +18,7 @@ import (
 func everythingClient(t *testing.T) (cs *mcp.ClientSession, progress func() []string) {
 	t.Helper()
 	bin := testenv.NodeBin(t, "mcp-server-everything")
-	dir := t.TempDir()
-	data, _ := json.Marshal(map[string]any{"mcpServers": map[string]any{"everything": map[string]any{"command": bin}}})
-	config := filepath.Join(dir, "mcp.json")
-	os.WriteFile(config, data, 0o644)
-	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws"), ConfigPoll: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := coordinatorOver(t, t.TempDir(), map[string]any{"everything": map[string]any{"command": bin}})
 	ctx, cancel := context.WithCancel(context.Background())
 	c.Start(ctx)
 	if err := c.pool.Wait(ctx, "everything"); err != nil {
