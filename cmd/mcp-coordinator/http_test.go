@@ -124,20 +124,35 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 // and returns the HTTP status.
 func initialize(t *testing.T, u, authorization string) int {
 	t.Helper()
-	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}`
+	resp, _ := postRaw(t, u, authorization, "", initializeBody)
+	return resp.StatusCode
+}
+
+const initializeBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}`
+
+// postRaw posts one body as a client of Streamable HTTP would, with the Authorization header and
+// the session when not empty, and returns the response and its whole body. A failed request is
+// reported with t.Errorf (it may run on another goroutine) and returns status 0.
+func postRaw(t *testing.T, u, authorization, session, body string) (*http.Response, string) {
+	t.Helper()
 	req, _ := http.NewRequest("POST", u, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	if authorization != "" {
 		req.Header.Set("Authorization", authorization)
 	}
+	if session != "" {
+		req.Header.Set("Mcp-Session-Id", session)
+		req.Header.Set("MCP-Protocol-Version", "2025-06-18")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		t.Errorf("POST %s: %v", u, err)
+		return &http.Response{}, ""
 	}
-	io.Copy(io.Discard, resp.Body)
+	data, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	return resp.StatusCode
+	return resp, string(data)
 }
 
 func execute(t testing.TB, cs *mcp.ClientSession, code string) string {
@@ -285,23 +300,8 @@ func TestServeHTTPBadAddress(t *testing.T) {
 // no response on its stream, bad input is refused, and the session goes on.
 func TestServeHTTPCancelAndBadInput(t *testing.T) {
 	s := startHTTP(t, nil, "--http", "127.0.0.1:0")
-	post := func(session, body string) (*http.Response, string) {
-		req, _ := http.NewRequest("POST", s.url, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		req.Header.Set("MCP-Protocol-Version", "2025-06-18")
-		if session != "" {
-			req.Header.Set("Mcp-Session-Id", session)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		return resp, string(data)
-	}
-	resp, _ := post("", `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
+	post := func(session, body string) (*http.Response, string) { return postRaw(t, s.url, "", session, body) }
+	resp, _ := post("", initializeBody)
 	session := resp.Header.Get("Mcp-Session-Id")
 	if session == "" {
 		t.Fatalf("no session id:\n%s", s.errText())
