@@ -256,71 +256,73 @@ func (w *walker) array(alts []alt, known bool, depth int) error {
 
 // property returns the alternatives for the property key of an object that compat describe.
 func (w *walker) property(compat []alt, key string) ([]alt, bool, error) {
-	var out []alt
-	for _, a := range compat {
-		var conj []any
-		for _, m := range a {
-			if p, ok := m["properties"]; ok {
-				props, ok := p.(map[string]any)
-				if !ok {
-					return nil, false, nil
-				}
-				if s, ok := props[key]; ok {
-					conj = append(conj, s)
-					continue
-				}
+	return w.each(compat, func(m map[string]any) ([]any, bool) {
+		if p, ok := m["properties"]; ok {
+			props, ok := p.(map[string]any)
+			if !ok {
+				return nil, false
 			}
-			if pp, ok := m["patternProperties"]; ok {
-				if pm, ok := pp.(map[string]any); !ok || len(pm) > 0 {
-					return nil, false, nil // the key may match a pattern: not followed
-				}
-			}
-			if ap, ok := m["additionalProperties"]; ok {
-				conj = append(conj, ap)
+			if s, ok := props[key]; ok {
+				return []any{s}, true
 			}
 		}
-		alts, known, err := w.all(conj)
-		if err != nil || !known {
-			return nil, false, err
+		if pp, ok := m["patternProperties"]; ok {
+			if pm, ok := pp.(map[string]any); !ok || len(pm) > 0 {
+				return nil, false // the key may match a pattern: not followed
+			}
 		}
-		out = append(out, alts...)
-		if len(out) > maxAlts {
-			return nil, false, nil
+		if ap, ok := m["additionalProperties"]; ok {
+			return []any{ap}, true
 		}
-	}
-	return out, true, nil
+		return nil, true
+	})
 }
 
 // item returns the alternatives for element i of an array that compat describe.
 func (w *walker) item(compat []alt, i int) ([]alt, bool, error) {
+	return w.each(compat, func(m map[string]any) ([]any, bool) {
+		items, hasItems := m["items"]
+		if p, ok := m["prefixItems"]; ok {
+			prefix, ok := p.([]any)
+			switch {
+			case !ok:
+				return nil, false
+			case i < len(prefix):
+				return []any{prefix[i]}, true
+			case hasItems:
+				return []any{items}, true
+			}
+			return nil, true
+		}
+		if tuple, ok := items.([]any); ok {
+			if i < len(tuple) {
+				return []any{tuple[i]}, true
+			}
+			if more, ok := m["additionalItems"]; ok {
+				return []any{more}, true
+			}
+			return nil, true
+		}
+		if hasItems {
+			return []any{items}, true
+		}
+		return nil, true
+	})
+}
+
+// each returns the alternatives of a child (a property or an element) of a value that compat
+// describe: for each alternative, the schemas that pick takes from each of its schemas, all
+// applying together. pick's false means a schema it cannot follow: the child is unknown.
+func (w *walker) each(compat []alt, pick func(map[string]any) ([]any, bool)) ([]alt, bool, error) {
 	var out []alt
 	for _, a := range compat {
 		var conj []any
 		for _, m := range a {
-			items, hasItems := m["items"]
-			if p, ok := m["prefixItems"]; ok {
-				prefix, ok := p.([]any)
-				if !ok {
-					return nil, false, nil
-				}
-				if i < len(prefix) {
-					conj = append(conj, prefix[i])
-				} else if hasItems {
-					conj = append(conj, items)
-				}
-				continue
+			schemas, ok := pick(m)
+			if !ok {
+				return nil, false, nil
 			}
-			if tuple, ok := items.([]any); ok {
-				if i < len(tuple) {
-					conj = append(conj, tuple[i])
-				} else if more, ok := m["additionalItems"]; ok {
-					conj = append(conj, more)
-				}
-				continue
-			}
-			if hasItems {
-				conj = append(conj, items)
-			}
+			conj = append(conj, schemas...)
 		}
 		alts, known, err := w.all(conj)
 		if err != nil || !known {
