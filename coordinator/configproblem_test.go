@@ -80,7 +80,7 @@ func TestConfigProblemsStartTheServer(t *testing.T) {
 		{"invalid", func(p string) { os.WriteFile(p, []byte("{\"mcpServers\": {\n  \"a\": {\"command\": 3}\n}}"), 0o644) }, []string{"mcp.json:2:", "To fix: fix the file at that place"}},
 		{"unreadable", func(p string) { os.WriteFile(p, []byte("{}"), 0o000) }, []string{"permission denied", "To fix: make the file readable"}},
 		// Unreadable for root and on Windows too, so that CI runs this shape.
-		{"a directory", func(p string) { os.Mkdir(p, 0o755) }, []string{"(from --config) is a directory, not a file", "To fix: put the config file at that path"}},
+		{"a directory", func(p string) { os.Mkdir(p, 0o755) }, []string{"is a directory, not a file", "To fix: put the config file at that path"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -92,6 +92,9 @@ func (e *ConfigError) Error() string {
 func LoadConfig(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
+		if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
+			return nil, fmt.Errorf("MCP config %s %w", path, ErrConfigIsDir)
+		}
 		return nil, fmt.Errorf("reading MCP config: %w", err)
 	}
 	return ParseConfig(path, data, os.LookupEnv)
@@ -503,8 +506,8 @@ func FindConfig(explicit string) (string, error) {
 	return findConfig(explicit, os.Getenv, home, runtime.GOOS)
 }
 
-// ErrConfigIsDir is wrapped by FindConfig's error when the file named by the flag or the
-// variable is a directory.
+// ErrConfigIsDir is wrapped by the error of FindConfig (for the file named by the flag or the
+// variable) and of LoadConfig when the config path is a directory.
 var ErrConfigIsDir = errors.New("is a directory, not a file")
 
 func findConfig(explicit string, getenv func(string) string, home, goos string) (string, error) {

@@ -1,6 +1,7 @@
 package downstream
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -345,5 +346,16 @@ func TestFindConfig(t *testing.T) {
 				t.Fatalf("findConfig = %q, %v; want %q", got, err, tt.want)
 			}
 		})
+	}
+}
+
+// A config path that is a directory says so, on both ways in: finding the file and reading it.
+func TestConfigIsDir(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := FindConfig(dir); !errors.Is(err, ErrConfigIsDir) {
+		t.Errorf("FindConfig(a directory) = %v, want ErrConfigIsDir", err)
+	}
+	if _, err := LoadConfig(dir); !errors.Is(err, ErrConfigIsDir) {
+		t.Errorf("LoadConfig(a directory) = %v, want ErrConfigIsDir", err)
 	}
 }
