@@ -89,7 +89,7 @@ func Prepare(ctx context.Context, req *sandbox.Request) (*Program, error) {
 	if err := checkGaps(fset, f, imports, p); err != nil {
 		return nil, err
 	}
-	if err := p.load(req.Packages, pkgs, f, imports); err != nil {
+	if err := p.load(ctx, req, pkgs, f, imports); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -346,8 +346,10 @@ func specsOf(f *ast.File) []importSpec {
 }
 
 // load checks imports, those of the main file f, and, transitively, those of the packages it
-// imports from pkgs, and fills p.Files.
-func (p *Program) load(pkgs fs.FS, a avail, f *ast.File, imports []importSpec) error {
+// imports from req.Packages, and fills p.Files. A stub or skill package that a loaded package
+// imports is first resolved (see sandbox.Request.Resolve), as the main file's were.
+func (p *Program) load(ctx context.Context, req *sandbox.Request, a avail, f *ast.File, imports []importSpec) error {
+	pkgs := req.Packages
 	type pending struct {
 		path string
 		line int    // line in the main file, 0 for an import of a package
@@ -374,6 +376,14 @@ func (p *Program) load(pkgs fs.FS, a avail, f *ast.File, imports []importSpec) e
 		seen[q.path] = true
 		if isAllowedStdlib(q.path) || q.path == RuntimePackage {
 			continue
+		}
+		if q.from != "" && req.Resolve != nil && (strings.HasPrefix(q.path, RuntimePackage+"/") || strings.HasPrefix(q.path, "skills/")) {
+			if err := req.Resolve(ctx, q.path); err != nil {
+				return &sandbox.Error{Kind: sandbox.KindUnavailable, Msg: q.from + " imports " + q.path + ": " + err.Error(), Err: err}
+			}
+			if !a.has(q.path) {
+				a = available(pkgs) // the package may have just become present
+			}
 		}
 		if !a.has(q.path) {
 			e := deniedImport(q.path, q.line, a.stubs, a.skills)

@@ -2,6 +2,11 @@ package prepare_test
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"maps"
+	"path"
+	"slices"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -340,4 +345,87 @@ func SearchNodes(args SearchNodesArgs) (*SearchNodesResult, error) {
 			t.Errorf("hint %q for %q, want %q", e.Hint, msg, want)
 		}
 	}
+}
+
+// TestPrepareResolvesSkillImports checks that a stub package that only a skill imports is
+// resolved before it is looked for: the coordinator makes stubs present on request, and a
+// snippet calling only the skill names no stub itself.
+func TestPrepareResolvesSkillImports(t *testing.T) {
+	all := sandboxtest.Packages()
+	// Until mcp_tools/demo is resolved, the packages offer only the skill.
+	present := false
+	pkgs := hideUnless(all, "mcp_tools/demo", &present)
+	var asked []string
+	req := &sandbox.Request{
+		Source:   `s, _ := greet.Hello("x"); fmt.Println(s)`,
+		Packages: pkgs,
+		Resolve: func(_ context.Context, p string) error {
+			asked = append(asked, p)
+			if p == "mcp_tools/demo" {
+				present = true
+			}
+			return nil
+		},
+	}
+	p, err := prepare.Prepare(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.Files["mcp_tools/demo/demo.go"]; !ok {
+		t.Errorf("the skill's stub package was not loaded; files: %v", keys(p.Files))
+	}
+	if want := "mcp_tools/demo"; !strings.Contains(strings.Join(asked, " "), want) {
+		t.Errorf("resolved %v, want %s among them", asked, want)
+	}
+
+	req.Resolve = func(_ context.Context, p string) error {
+		if p == "mcp_tools/demo" {
+			return errors.New("server demo is still starting")
+		}
+		return nil
+	}
+	_, err = prepare.Prepare(context.Background(), req)
+	var se *sandbox.Error
+	if !errors.As(err, &se) || se.Kind != sandbox.KindUnavailable || !strings.Contains(se.Msg, "skills/greet imports mcp_tools/demo: server demo is still starting") {
+		t.Errorf("err = %v, want KindUnavailable naming the skill and the server", err)
+	}
+}
+
+// hideUnless serves base without the directory dir until *shown is true.
+func hideUnless(base fs.FS, dir string, shown *bool) fs.FS {
+	return hidingFS{base, dir, shown}
+}
+
+type hidingFS struct {
+	base  fs.FS
+	dir   string
+	shown *bool
+}
+
+func (h hidingFS) Open(name string) (fs.File, error) {
+	if !*h.shown && (name == h.dir || strings.HasPrefix(name, h.dir+"/")) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	if !*h.shown && name == path.Dir(h.dir) {
+		return h.filteredDir(name)
+	}
+	return h.base.Open(name)
+}
+
+func (h hidingFS) filteredDir(name string) (fs.File, error) {
+	m := fstest.MapFS{}
+	ents, err := fs.ReadDir(h.base, name)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range ents {
+		if name+"/"+e.Name() != h.dir {
+			m[e.Name()+"/x"] = &fstest.MapFile{}
+		}
+	}
+	return m.Open(".")
+}
+
+func keys(m map[string]string) []string {
+	return slices.Sorted(maps.Keys(m))
 }
