@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/mcp-coordinator/mcp-coordinator/internal/atomicfile"
 )
 
 // Bounds of a rendered shape.
@@ -148,15 +149,7 @@ func (b *Book) save() {
 	if err != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(b.path), ".shapes-*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(append(data, '\n'))
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), b.path) != nil {
-		os.Remove(tmp.Name())
-	}
+	_ = atomicfile.Write(b.path, append(data, '\n')) // a cache: a failed write costs a re-observation
 }
 
 // resultShape is the shape of a result's text, when the result has no structuredContent and its

@@ -19,6 +19,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/atomicfile"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/flock"
 	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
@@ -415,23 +416,9 @@ func writeIfChanged(path string, data []byte) error {
 	return writeAtomic(path, data)
 }
 
-// writeAtomic writes through a temporary file and a rename, so a reader never sees half a file.
 func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("workspace: %w", err)
-	}
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(f.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("workspace: writing %s: %w", path, werr)
 	}
 	return nil
 }
