@@ -22,6 +22,7 @@ import (
 	"github.com/mcp-coordinator/mcp-coordinator/internal/shapes"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/stubstore"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/skills"
 )
 
 // Options configures a Coordinator. The zero value of each field means its default.
@@ -50,6 +51,9 @@ type Options struct {
 	MaxConcurrentRuns int
 	// Sandbox runs snippets; nil means the process engine. The Coordinator closes it.
 	Sandbox sandbox.Sandbox
+	// TeamSkills is a read-only directory of the team's skills. Empty means
+	// $MCP_COORDINATOR_TEAM_SKILLS, else TeamSkillsDir beside the config file when it exists.
+	TeamSkills string
 	// KeepConfigProblems, when true, makes New succeed despite a missing, unreadable or invalid
 	// config: the Coordinator has no servers, every tool answers with the problem and how to
 	// fix it (see ConfigProblem), and Start's watcher takes the file up when it appears or is
@@ -67,6 +71,9 @@ type Coordinator struct {
 	sb     sandbox.Sandbox
 	ledger *ledger.Ledger
 	shapes *shapes.Book // what Text() held for tools without an output schema
+	skills *skills.Store
+	// skillsKick asks for a check of the skills that are due one (see watchSkills).
+	skillsKick chan struct{}
 
 	switchMu sync.Mutex // serialises config switches
 
@@ -158,6 +165,10 @@ func New(opts Options) (*Coordinator, error) {
 		problem: problem,
 		existed: existed,
 	}
+	if err := c.openSkills(teamSkills(opts.TeamSkills, path)); err != nil {
+		c.shapes.Close()
+		return nil, err
+	}
 	if problem != nil {
 		c.log.Error("mcp-coordinator starts without servers; its tools report the problem until the config is fixed", "problem", problem)
 	}
@@ -219,6 +230,8 @@ func (c *Coordinator) Start(ctx context.Context) {
 	if c.opts.ConfigPoll > 0 {
 		c.background(func() { c.watch(ctx) })
 	}
+	c.background(func() { c.watchSkills(ctx) })
+	c.kickSkills() // stubs may have changed while no coordinator ran
 }
 
 // startPool begins connecting the configured servers, once, and returns the context that
@@ -350,6 +363,7 @@ func (c *Coordinator) putStubs(server string, tools []*mcp.Tool) (*codegen.Packa
 		return nil, res, err
 	}
 	c.setGenErr(server, nil)
+	c.kickSkills()
 	return pkg, res, nil
 }
 

@@ -43,6 +43,11 @@ func serveGrowing() {
 		})
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "ok"}}}, nil, nil
 	})
+	// shrink removes grow: what a server update that drops a tool looks like.
+	mcp.AddTool(s, &mcp.Tool{Name: "shrink"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+		s.RemoveTools("grow")
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "shrunk"}}}, nil, nil
+	})
 	s.Run(context.Background(), &mcp.StdioTransport{})
 	os.Exit(0)
 }
@@ -123,7 +128,7 @@ func TestToolSurfaceIsSmall(t *testing.T) {
 	for _, tl := range res.Tools {
 		names = append(names, tl.Name)
 	}
-	want := "execute_code generate_tools get_tool list_servers list_tools search_tools usage_stats"
+	want := "delete_skill execute_code generate_tools get_tool list_servers list_tools save_skill search_tools usage_stats"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("tools = %s, want %s", got, want)
 	}
@@ -131,8 +136,8 @@ func TestToolSurfaceIsSmall(t *testing.T) {
 	tools := ledger.CountTokens(string(data))
 	instr := ledger.CountTokens(f.cs.InitializeResult().Instructions)
 	t.Logf("tool list: %d o200k tokens; instructions: %d", tools, instr)
-	if tools+instr > 900 || instr == 0 {
-		t.Errorf("tool list %d + instructions %d o200k tokens: budget 900", tools, instr)
+	if tools+instr > 1100 || instr == 0 {
+		t.Errorf("tool list %d + instructions %d o200k tokens: budget 1,100", tools, instr)
 	}
 }
 

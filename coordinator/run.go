@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/textcap"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+	"github.com/mcp-coordinator/mcp-coordinator/skills"
 )
 
 const (
@@ -55,6 +57,9 @@ type RunRequest struct {
 	// reports (mcp_tools.Progress). It may be called concurrently, and shortly after Execute
 	// returned; it must return promptly.
 	Progress func(message string)
+
+	// skills serves the skills/ tree in place of the library's: a skill's check.
+	skills fs.FS
 }
 
 // Footer is the one line appended to execute_code's answer: the calls per server (so the model
@@ -112,10 +117,14 @@ func (c *Coordinator) Execute(ctx context.Context, req RunRequest) (*RunOutcome,
 		req.Progress("running the snippet")
 		tools = progressTools{c.pool, req.Progress}
 	}
+	tree := req.skills
+	if tree == nil {
+		tree = c.skills.FS()
+	}
 	res, err := c.sb.Run(ctx, &sandbox.Request{
 		Source:   code,
 		Resolve:  c.resolve,
-		Packages: c.store.FS(),
+		Packages: skills.Mount(c.store.FS(), tree),
 		Limits:   sandbox.Limits{Timeout: timeout},
 		Tools:    tools,
 		Progress: req.Progress,
@@ -154,6 +163,7 @@ func (c *Coordinator) Execute(ctx context.Context, req RunRequest) (*RunOutcome,
 			u.ToolTokens += perTokens[name]
 		}
 		u.Calls, u.ToolBytes = res.Calls, res.ToolBytes
+		recordSkills(&u, res.Packages)
 		out.Blocks = res.Blocks
 	}
 	if se != nil && se.Kind == sandbox.KindOutput {

@@ -24,9 +24,10 @@ var Version = "0.1.0"
 
 // instructions is the server's instructions for the model: how to work with the coordinator.
 const instructions = `Every configured MCP server is a typed Go package. Work like this:
-1. Find tools: search_tools (detail "full" adds their Go declarations), or list_servers and list_tools.
+1. Find a saved skill or tools: search_tools finds both (detail "full" adds Go declarations); or list_servers and list_tools ("skills" lists skills).
 2. Read the types of all the tools you need in ONE get_tool call: {"tools": ["memory.create_entities", "filesystem.read_text_file"]}.
 3. Write ONE Go snippet that does the whole job and run it with execute_code: call the tools, chain and filter in Go, print only the answer. Tool results stay in the sandbox; only what you print comes back.
+4. When it worked and may recur, save_skill it; later snippets import "skills/<name>" and call one function.
 
 Import a server by the path list_servers shows ("mcp_tools/sequential_thinking"). Tool X is func X(XArgs) (*XResult, error); XResult has Blocks (content blocks), Text() (their text joined) and typed fields when the tool declares an output schema. Optional arguments are pointers: mcp_tools.String("x"), Int(3), Float(1.5), Bool(true). A tool's own failure is a *mcp_tools.ToolError (errors.Is(err, mcp_tools.ErrToolFailed)); mcp_tools.ErrorKind(err) names any failure. mcp_tools also has ReadResource(server, uri), GetPrompt(server, name, args), Show(blocks...) to hand you images, Progress(msg). Server sessions and their state persist between runs. Standard library only: no os, net, files or exec.`
 
@@ -57,6 +58,12 @@ func NewServer(c *Coordinator) *mcp.Server {
 	addTool(s, c, &mcp.Tool{Name: "execute_code",
 		Description: "Run a Go snippet in the sandbox: package main, or statements (imports are added); print only the answer. Returns the output and a footer (calls, tokens kept out, time); errors give kind, line and hint. The interpreter lacks min/max, range over func, slices.Sort*, errors.As into own types, generic inference from func literals, custom MarshalJSON, embedded JSON structs."},
 		c.executeCode)
+	addTool(s, c, &mcp.Tool{Name: "save_skill",
+		Description: "Save code that worked as package skills/<name>, exported funcs with doc comments, for later snippets. It must compile and the example run."},
+		c.saveSkill)
+	addTool(s, c, &mcp.Tool{Name: "delete_skill",
+		Description: "Delete a skill; its files are kept aside."},
+		c.deleteSkill)
 	addTool(s, c, &mcp.Tool{Name: "usage_stats", Annotations: ro,
 		Description: "Savings so far: runs, calls, tokens kept out of context, per server."},
 		c.usageStats)
@@ -185,6 +192,7 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 	for _, s := range c.config().Skipped {
 		fmt.Fprintf(&b, "%s: skipped (%s)\n", s.Name, s.Reason)
 	}
+	b.WriteString(c.skillsSummary())
 	c.mu.Lock()
 	if c.configNote != "" {
 		b.WriteString(c.configNote + "\n")
@@ -194,6 +202,9 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 }
 
 func (c *Coordinator) listTools(ctx context.Context, _ *mcp.CallToolRequest, in serverArgs) (*mcp.CallToolResult, any, error) {
+	if _, ok := c.skillNamed(in.Server, ""); ok {
+		return text(c.listSkills()), nil, nil
+	}
 	pkg, err := c.stubs(ctx, in.Server)
 	if err != nil {
 		return toolError(err.Error()), nil, nil
@@ -224,8 +235,17 @@ func (c *Coordinator) getTool(ctx context.Context, _ *mcp.CallToolRequest, in to
 	}
 	f := &toolFinder{c: c, ctx: ctx, pkgs: map[string]*codegen.Package{}, errs: map[string]error{}}
 	var refs []toolRef
-	var missing []string
+	var missing, sources []string
 	for _, name := range names {
+		if sk, ok := c.skillNamed(in.Server, name); ok {
+			src, err := c.skillSource(sk)
+			if err != nil {
+				missing = append(missing, err.Error())
+			} else {
+				sources = append(sources, src)
+			}
+			continue
+		}
 		ref, err := f.find(in.Server, name)
 		if err != nil {
 			if !slices.Contains(missing, err.Error()) { // a server's failure once
@@ -235,10 +255,16 @@ func (c *Coordinator) getTool(ctx context.Context, _ *mcp.CallToolRequest, in to
 		}
 		refs = append(refs, ref)
 	}
-	if len(refs) == 0 {
+	if len(refs)+len(sources) == 0 {
 		return toolError(strings.Join(missing, "\n")), nil, nil
 	}
-	out := c.declarations(refs)
+	out := strings.Join(sources, "\n")
+	if len(refs) > 0 {
+		if out != "" {
+			out += "\n"
+		}
+		out += c.declarations(refs)
+	}
 	if len(missing) > 0 {
 		out += "\n// not found: " + strings.Join(missing, "\n// not found: ") + "\n"
 	}
@@ -404,13 +430,23 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 		in.Limit = maxFull
 	}
 	pkgs, missing := c.allStubs(ctx, searchWait)
-	hits := toolsearch.Search(pkgs, in.Query, in.Limit)
+	skillPkgs, skillOf := skillPackages(c.skills.List())
+	hits := toolsearch.Search(append(pkgs, skillPkgs...), in.Query, in.Limit)
 	var b strings.Builder
 	if len(hits) == 0 {
 		fmt.Fprintf(&b, "no tool matches %q\n", in.Query)
 	}
 	var full []toolRef
 	for _, h := range hits {
+		if sk := skillOf[h.Pkg]; sk != nil {
+			// A skill's line is its whole signature: no get_tool needed to call it.
+			fmt.Fprintf(&b, "%s.%s // skill: %s", h.Pkg.Name, strings.TrimPrefix(h.Tool.Signature, "func "), textcap.OneLine(h.Tool.Summary, 90))
+			if sk.Broken != "" {
+				b.WriteString(" [BROKEN: get_tool skills." + sk.Name + " says why]")
+			}
+			b.WriteByte('\n')
+			continue
+		}
 		switch in.Detail {
 		case "name":
 			fmt.Fprintf(&b, "%s.%s\n", h.Pkg.Name, h.Tool.GoName)

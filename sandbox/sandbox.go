@@ -116,6 +116,9 @@ type Result struct {
 	// Blocks are the content blocks the snippet handed to the model (mcp_tools.Show), each an
 	// MCP content block as JSON, in the order shown: at most mcp_tools.MaxShowBlocks.
 	Blocks []json.RawMessage
+	// Packages are the stub and skill packages the run loaded ("mcp_tools/demo",
+	// "skills/greet"), those that other packages imported included, sorted.
+	Packages []string
 	// Duration is the wall time of the run, preparation included.
 	Duration time.Duration
 }

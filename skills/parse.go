@@ -147,7 +147,7 @@ func parseSkill(name, src string) (*parsed, error) {
 		if err := printer.Fprint(&b, fset, &sig); err != nil {
 			return nil, err
 		}
-		fn := Func{Signature: strings.Join(strings.Fields(b.String()), " ")}
+		fn := Func{Name: fd.Name.Name, Signature: strings.Join(strings.Fields(b.String()), " ")}
 		if fd.Doc != nil {
 			fn.Doc = firstSentence(fd.Doc.Text())
 		}

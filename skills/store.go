@@ -114,6 +114,7 @@ type Meta struct {
 
 // Func is one exported function of a skill.
 type Func struct {
+	Name string `json:"name"`
 	// Signature is its Go declaration without the body: "func Count(category string) (int, error)".
 	Signature string `json:"signature"`
 	// Doc is the first sentence of its doc comment.

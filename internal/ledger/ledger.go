@@ -30,10 +30,19 @@ type Entry struct {
 	ReturnedBytes  int                    `json:"returned_bytes"`
 	ReturnedTokens int                    `json:"returned_tokens"`
 	DurationMS     float64                `json:"duration_ms"`
+	// Skills are the skills the run imported ("greet"), directly or through another skill.
+	Skills []string `json:"skills,omitempty"`
 	// Counted says how the tool tokens were counted: CountedContext. Lines written before it
 	// existed have none: they counted the raw result JSON, which runs 1.7 to 2 times higher.
 	Counted string `json:"counted,omitempty"`
 }
+
+// The tools under which the skills library records its checks: the one at a save, and the
+// later ones (after a server's tools changed, or asked for). They are counted apart from runs.
+const (
+	ToolSaveSkill  = "save_skill"
+	ToolCheckSkill = "check_skill"
+)
 
 // CountedContext marks tool tokens counted as a direct client would show the results to the
 // model (see [ContextText]).
@@ -100,12 +109,15 @@ func cut(f *os.File) bool {
 // Stats summarises a ledger.
 type Stats struct {
 	Runs, Failures int
-	Calls          int
-	ToolTokens     int
-	ReturnedTokens int
-	ToolBytes      int64
-	PerServer      map[string]ServerUsage
-	BadLines       int
+	// SkillRuns counts the runs that imported a skill; SkillSaves and SkillChecks the check
+	// runs of the skills library (one or two per save: compile, example), which are not runs.
+	SkillRuns, SkillSaves, SkillChecks int
+	Calls                              int
+	ToolTokens                         int
+	ReturnedTokens                     int
+	ToolBytes                          int64
+	PerServer                          map[string]ServerUsage
+	BadLines                           int
 	// RawCounted is how many runs counted their tool tokens by the earlier rule (the raw result
 	// JSON, about 1.7 to 2 times the context text); they are summed as they were recorded.
 	RawCounted     int
@@ -154,7 +166,18 @@ func readStats(r io.Reader, s *Stats) error {
 			s.BadLines++
 			continue
 		}
+		switch e.Tool {
+		case ToolSaveSkill:
+			s.SkillSaves++
+			continue
+		case ToolCheckSkill:
+			s.SkillChecks++
+			continue
+		}
 		s.Runs++
+		if len(e.Skills) > 0 {
+			s.SkillRuns++
+		}
 		if e.Counted == "" && e.Calls > 0 {
 			s.RawCounted++
 		}
@@ -184,7 +207,7 @@ func readStats(r io.Reader, s *Stats) error {
 
 // String renders the summary for a person or a model.
 func (s Stats) String() string {
-	if s.Runs == 0 {
+	if s.Runs == 0 && s.SkillSaves+s.SkillChecks == 0 {
 		return "no runs recorded yet"
 	}
 	var b strings.Builder
@@ -202,6 +225,9 @@ func (s Stats) String() string {
 	for _, n := range slices.Sorted(maps.Keys(s.PerServer)) {
 		u := s.PerServer[n]
 		fmt.Fprintf(&b, "  %s: %d calls, %d tokens returned by tools\n", n, u.Calls, u.ToolTokens)
+	}
+	if s.SkillRuns+s.SkillSaves+s.SkillChecks > 0 {
+		fmt.Fprintf(&b, "skills: imported by %d of %d runs; check runs: %d at save, %d later\n", s.SkillRuns, s.Runs, s.SkillSaves, s.SkillChecks)
 	}
 	if s.BadLines > 0 {
 		fmt.Fprintf(&b, "(%d unreadable ledger lines skipped)\n", s.BadLines)

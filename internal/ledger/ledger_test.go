@@ -140,3 +140,20 @@ func TestContextTokensCountsMedia(t *testing.T) {
 		t.Errorf("a 50 KiB image counts %d tokens, want %d", got, MediaTokens)
 	}
 }
+
+// Runs that import a skill are counted; the skills library's checks are not runs.
+func TestStatsSkills(t *testing.T) {
+	l := New(filepath.Join(t.TempDir(), "usage.jsonl"))
+	l.Append(Entry{Time: time.Now(), Tool: "execute_code", OK: true, Skills: []string{"greet"}, Counted: CountedContext})
+	l.Append(Entry{Time: time.Now(), Tool: "execute_code", OK: true, Counted: CountedContext})
+	l.Append(Entry{Time: time.Now(), Tool: ToolSaveSkill, OK: true, Calls: 3, ToolTokens: 50, Skills: []string{"greet"}})
+	l.Append(Entry{Time: time.Now(), Tool: ToolCheckSkill, OK: false, Error: "compile error"})
+	s, err := l.ReadStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Runs != 2 || s.SkillRuns != 1 || s.SkillSaves != 1 || s.SkillChecks != 1 || s.Calls != 0 || s.Failures != 0 ||
+		!strings.Contains(s.String(), "skills: imported by 1 of 2 runs; check runs: 1 at save, 1 later") {
+		t.Errorf("stats %+v\n%s", s, s)
+	}
+}

@@ -145,7 +145,7 @@ fmt.Println(r.Text())`
 			t.Fatalf("run %d: %v", i, errs[i])
 		}
 		got := results[i]
-		want := &sandbox.Result{Stdout: "Echo: done\n", Calls: 9, Servers: map[string]sandbox.ServerUsage{"demo": {Calls: 9, Bytes: got.ToolBytes}}, ToolBytes: got.ToolBytes, Duration: got.Duration}
+		want := &sandbox.Result{Stdout: "Echo: done\n", Calls: 9, Servers: map[string]sandbox.ServerUsage{"demo": {Calls: 9, Bytes: got.ToolBytes}}, ToolBytes: got.ToolBytes, Duration: got.Duration, Packages: []string{"mcp_tools/demo"}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("run %d result mismatch (-want +got):\n%s", i, diff)
 		}

@@ -95,6 +95,18 @@ func Prepare(ctx context.Context, req *sandbox.Request) (*Program, error) {
 	return p, nil
 }
 
+// Packages returns the import paths of the source packages in Files, sorted.
+func (p *Program) Packages() []string {
+	var out []string
+	for f := range p.Files {
+		if d := path.Dir(f); !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // lastLine returns the number of the last non-blank line of src.
 func lastLine(src string) int {
 	return strings.Count(strings.TrimRight(src, " \t\r\n"), "\n") + 1

@@ -374,6 +374,9 @@ func TestPrepareResolvesSkillImports(t *testing.T) {
 	if _, ok := p.Files["mcp_tools/demo/demo.go"]; !ok {
 		t.Errorf("the skill's stub package was not loaded; files: %v", keys(p.Files))
 	}
+	if got := strings.Join(p.Packages(), " "); got != "mcp_tools/demo skills/greet" {
+		t.Errorf("Packages() = %s", got)
+	}
 	if want := "mcp_tools/demo"; !strings.Contains(strings.Join(asked, " "), want) {
 		t.Errorf("resolved %v, want %s among them", asked, want)
 	}
