@@ -139,7 +139,7 @@ func (c *Coordinator) saveSkill(ctx context.Context, _ *mcp.CallToolRequest, in 
 	}
 	c.kickSkills()
 	var b strings.Builder
-	fmt.Fprintf(&b, "saved skills/%s, version %d:\n%s", sk.Name, sk.Version, skillLine(sk))
+	fmt.Fprintf(&b, "saved skills/%s, version %d:\n%s", sk.Name, sk.Version, sk.Line())
 	if sk.Shadows {
 		b.WriteString("(it hides the team's skill of this name)\n")
 	}
@@ -162,7 +162,7 @@ func (c *Coordinator) listSkills() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "import \"skills/<name>\"  // %s\n", plural(len(list), "skill"))
 	for _, sk := range list {
-		b.WriteString(skillLine(sk))
+		b.WriteString(sk.Line())
 	}
 	return b.String()
 }
@@ -173,14 +173,7 @@ func (c *Coordinator) skillSource(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "import \"skills/%s\" // %s\n", sk.Name, sk.Description)
-	fmt.Fprintf(&b, "// %s\n", skillStatus(sk))
-	b.WriteString(strings.TrimRight(sk.Source, "\n") + "\n")
-	if sk.Example != "" {
-		fmt.Fprintf(&b, "\n// example:\n%s\n// printed:\n%s", strings.TrimRight(sk.Example, "\n"), sk.ExampleOutput)
-	}
-	return b.String(), nil
+	return sk.Doc(), nil
 }
 
 // skillNamed returns the skill a get_tool name refers to: "skills.x", "skills/x", or x with
@@ -224,41 +217,6 @@ func (c *Coordinator) deleteSkill(ctx context.Context, _ *mcp.CallToolRequest, i
 		return toolError(err.Error()), nil, nil
 	}
 	return text(fmt.Sprintf("deleted skills/%s (its versions are kept in %s)\n", in.Name, filepath.Join(c.skills.Dir(), ".deleted"))), nil, nil
-}
-
-// skillLine is one skill in a listing: name, functions, description, and what is special.
-func skillLine(sk *skills.Skill) string {
-	var fns []string
-	for _, f := range sk.Funcs {
-		fns = append(fns, strings.TrimPrefix(f.Signature, "func "))
-	}
-	line := fmt.Sprintf("%s: %s // %s", sk.Name, strings.Join(fns, "; "), textcap.OneLine(sk.Description, 150))
-	if sk.Team {
-		line += " [team]"
-	}
-	if sk.Broken != "" {
-		line += " [BROKEN: " + textcap.OneLine(sk.Broken, 300) + "]"
-	}
-	return line + "\n"
-}
-
-// skillStatus says where a skill comes from and whether it passes its check.
-func skillStatus(sk *skills.Skill) string {
-	var parts []string
-	if sk.Team {
-		parts = append(parts, "the team's skill (read-only)")
-	} else if sk.Version > 0 {
-		parts = append(parts, fmt.Sprintf("version %d, saved %s", sk.Version, sk.Updated.Format("2006-01-02 15:04")))
-	}
-	switch {
-	case sk.Broken != "":
-		parts = append(parts, "BROKEN: "+sk.Broken)
-	case sk.Checked.IsZero():
-		parts = append(parts, "not checked yet")
-	default:
-		parts = append(parts, "checked "+sk.Checked.Format("2006-01-02 15:04"))
-	}
-	return strings.Join(parts, "; ")
 }
 
 // skillPrefix marks the Server of the packages that stand for skills in a search.

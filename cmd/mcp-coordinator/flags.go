@@ -23,13 +23,16 @@ type command struct {
 var commands = []command{
 	{"serve", "[--config F] [--workspace D] [--http ADDR [--token TOKEN]] [limits]",
 		"run as an MCP server over stdio (what Claude Desktop and Claude Code start), or over Streamable HTTP",
-		[]string{"config", "workspace", "http", "token", "max-timeout", "max-memory", "output-chars"}},
+		[]string{"config", "workspace", "team-skills", "http", "token", "max-timeout", "max-memory", "output-chars"}},
 	{"generate", "[--config F] [--workspace D] [--server NAME]...",
 		"connect to the configured servers and write their Go packages",
 		[]string{"config", "workspace", "server"}},
 	{"run", "[--config F] [--workspace D] [--timeout T] [limits] FILE|-",
 		"run a Go snippet (FILE, or - for stdin) against the configured servers",
-		[]string{"config", "workspace", "timeout", "max-timeout", "max-memory", "output-chars"}},
+		[]string{"config", "workspace", "team-skills", "timeout", "max-timeout", "max-memory", "output-chars"}},
+	{"skills", "list|show NAME|rm NAME|check [--config F] [--workspace D] [--team-skills D]",
+		"list, show or delete saved skills; check compiles every skill again (and re-runs read-only examples), exit 1 if any is broken",
+		[]string{"config", "workspace", "team-skills"}},
 	{"stats", "[--workspace D]",
 		"summarise the usage ledger: tokens kept out of the model's context",
 		[]string{"workspace"}},
@@ -49,6 +52,7 @@ var flagSpecs = []flagSpec{
 	{"workspace", "D", "workspace directory (default: $MCP_COORDINATOR_HOME, ~/.mcp-coordinator)"},
 	{"http", "ADDR", "serve Streamable HTTP at http://ADDR/mcp instead of stdio; ADDR is host:port or :port (loopback)"},
 	{"token", "TOKEN", "bearer token HTTP clients must send (default: $MCP_COORDINATOR_TOKEN; off loopback, generated and printed)"},
+	{"team-skills", "D", "read-only directory of the team's skills (default: $MCP_COORDINATOR_TEAM_SKILLS, .mcp-skills beside the config)"},
 	{"server", "NAME", "only this server; repeatable (default: every configured server)"},
 	{"timeout", "T", "time limit of this run (default: --max-timeout)"},
 	{"max-timeout", "T", "longest time a snippet may ask for (default 30s)"},
@@ -65,6 +69,7 @@ const timeForms = "seconds (8, 2.5) or a Go duration (90s, 1m30s)"
 // options are the values of every command's flags.
 type options struct {
 	config, workspace      string
+	teamSkills             string
 	http, token            string
 	servers                multiFlag
 	timeout, maxTimeout    time.Duration
@@ -79,6 +84,8 @@ func (o *options) define(fs *flag.FlagSet, name string) {
 		fs.StringVar(&o.config, name, "", spec.help)
 	case "workspace":
 		fs.StringVar(&o.workspace, name, "", spec.help)
+	case "team-skills":
+		fs.StringVar(&o.teamSkills, name, "", spec.help)
 	case "http":
 		fs.StringVar(&o.http, name, "", spec.help)
 	case "token":

@@ -88,7 +88,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	for _, f := range cmd.flags {
 		o.define(fs, f)
 	}
-	if err := fs.Parse(args); err != nil {
+	args, err := parseInterleaved(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, commandHelp(cmd))
 			return 0
@@ -104,11 +105,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch name {
 	case "run", "demo-server":
 		wantArgs = 1
+	case "skills":
+		wantArgs = 1
+		if len(args) > 0 && (args[0] == "show" || args[0] == "rm") {
+			wantArgs = 2
+		}
 	}
-	if fs.NArg() != wantArgs {
+	if len(args) != wantArgs {
 		fmt.Fprintf(stderr, "usage: mcp-coordinator %s\n", strings.TrimSpace(name+" "+cmd.synopsis))
 		if name == "generate" {
-			fmt.Fprintf(stderr, "(unexpected argument %q: use --server NAME to pick servers)\n", fs.Arg(0))
+			fmt.Fprintf(stderr, "(unexpected argument %q: use --server NAME to pick servers)\n", args[0])
 		}
 		return 2
 	}
@@ -119,7 +125,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "stats":
 		return stats(o.workspace, stdout, stderr)
 	case "demo-server":
-		if err := demoservers.Serve(ctx, fs.Arg(0)); err != nil && !errors.Is(err, context.Canceled) {
+		if err := demoservers.Serve(ctx, args[0]); err != nil && !errors.Is(err, context.Canceled) {
 			fmt.Fprintln(stderr, "mcp-coordinator demo-server:", err)
 			return 2
 		}
@@ -132,12 +138,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	c, err := coordinator.New(coordinator.Options{
 		ConfigPath:  o.config,
 		Workspace:   o.workspace,
+		TeamSkills:  o.teamSkills,
 		Logger:      logger,
 		MaxLimits:   sandbox.Limits{Timeout: o.maxTimeout, MemoryBytes: int64(o.maxMemory) << 20},
 		OutputChars: o.outputChars,
-		// serve starts despite a config problem, so that the client shows it in the chat;
-		// generate and run fail fast with it.
-		KeepConfigProblems: name == "serve",
+		// serve starts despite a config problem, so that the client shows it in the chat,
+		// and skills list, show and rm need no servers; generate, run and skills check fail
+		// fast with it.
+		KeepConfigProblems: name == "serve" || (name == "skills" && args[0] != "check"),
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator:", err)
@@ -152,8 +160,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return serve(ctx, c, stderr)
 	case "generate":
 		return generate(ctx, c, o.servers, stdout, stderr)
+	case "skills":
+		return skillsCommand(ctx, c, args, stdout, stderr)
 	default:
-		return runSnippet(ctx, c, fs.Arg(0), o.timeout, stdin, stdout, stderr)
+		return runSnippet(ctx, c, args[0], o.timeout, stdin, stdout, stderr)
 	}
 }
 
@@ -267,6 +277,74 @@ func runSnippet(ctx context.Context, c *coordinator.Coordinator, file string, ti
 		return 1
 	}
 	return 0
+}
+
+// parseInterleaved parses fs's flags wherever they stand among the arguments ("skills show
+// NAME --workspace D") and returns the other arguments in order.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}
+
+func skillsCommand(ctx context.Context, c *coordinator.Coordinator, args []string, stdout, stderr io.Writer) int {
+	lib := c.Skills()
+	switch args[0] {
+	case "list":
+		list := lib.List()
+		if len(list) == 0 {
+			fmt.Fprintf(stdout, "no skills in %s\n", lib.Dir())
+		}
+		for _, sk := range list {
+			fmt.Fprint(stdout, sk.Line())
+		}
+		return 0
+	case "show":
+		sk, err := lib.Get(args[1])
+		if err != nil {
+			fmt.Fprintln(stderr, "mcp-coordinator skills:", err)
+			return 1
+		}
+		fmt.Fprint(stdout, sk.Doc())
+		return 0
+	case "rm":
+		if err := lib.Delete(ctx, args[1]); err != nil {
+			fmt.Fprintln(stderr, "mcp-coordinator skills:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "deleted %s (kept in %s)\n", args[1], filepath.Join(lib.Dir(), ".deleted"))
+		return 0
+	case "check":
+		results, err := lib.Check(ctx)
+		code := 0
+		for _, r := range results {
+			if r.Broken != "" {
+				code = 1
+				fmt.Fprintf(stdout, "BROKEN  %s: %s\n", r.Name, r.Broken)
+			} else {
+				fmt.Fprintf(stdout, "ok      %s\n", r.Name)
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "mcp-coordinator skills check:", err)
+			return 1
+		}
+		if len(results) == 0 {
+			fmt.Fprintf(stdout, "no skills in %s\n", lib.Dir())
+		}
+		return code
+	}
+	fmt.Fprintf(stderr, "mcp-coordinator skills: unknown action %q: use list, show NAME, rm NAME or check\n", args[0])
+	return 2
 }
 
 func stats(workspace string, stdout, stderr io.Writer) int {

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcp-coordinator/mcp-coordinator/coordinator"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/process"
+	"github.com/mcp-coordinator/mcp-coordinator/skills"
 )
 
 func TestMain(m *testing.M) {
@@ -122,5 +124,45 @@ func main() {
 	code, out, _ = runCmd(t, "", "stats", "--workspace", ws)
 	if code != 0 || !strings.Contains(out, "runs: 3 (1 failed") {
 		t.Errorf("stats: exit %d\n%s", code, out)
+	}
+}
+
+// TestSkillsCommand lists, shows, checks and removes skills: one saved through the Go API and
+// a team skill written by hand that calls a tool the inventory does not have.
+func TestSkillsCommand(t *testing.T) {
+	config, ws := setup(t)
+	team := filepath.Join(filepath.Dir(config), ".mcp-skills") // found beside the config
+	os.MkdirAll(filepath.Join(team, "bad"), 0o755)
+	os.WriteFile(filepath.Join(team, "bad", "bad.go"), []byte("// Package bad calls a tool that is not there.\npackage bad\n\nimport \"mcp_tools/inventory\"\n\n// Gone calls it.\nfunc Gone() { inventory.Gone() }\n"), 0o644)
+	c, err := coordinator.New(coordinator.Options{ConfigPath: config, Workspace: ws})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Skills().Save(context.Background(), skills.SaveRequest{Name: "count", Description: "Counts products.",
+		Code: "import \"mcp_tools/inventory\"\n\n// All counts the products.\nfunc All() int {\n\tp, _ := inventory.ListProducts(inventory.ListProductsArgs{})\n\treturn len(p.Products)\n}\n"})
+	c.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"--config", config, "--workspace", ws}
+	tests := []struct {
+		args      []string
+		code      int
+		want, not string
+	}{
+		{[]string{"skills", "list"}, 0, "bad: Gone() // Package bad calls a tool that is not there. [team]\ncount: All() int // Counts products.\n", ""},
+		{[]string{"skills", "show", "count"}, 0, "func All() int {", ""},
+		{[]string{"skills", "check"}, 1, "BROKEN  bad: the skill does not compile: line 7: ", "BROKEN  count"},
+		{[]string{"skills", "rm", "bad"}, 1, "the team's", ""},
+		{[]string{"skills", "rm", "count"}, 0, "deleted count", ""},
+		{[]string{"skills", "show", "count"}, 1, `there is no skill "count"; there are: bad`, ""},
+		{[]string{"skills", "frob"}, 2, "unknown action", ""},
+		{[]string{"skills"}, 2, "usage: mcp-coordinator skills", ""},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCmd(t, "", append(tt.args, base...)...)
+		if code != tt.code || !strings.Contains(out+errOut, tt.want) || (tt.not != "" && strings.Contains(out, tt.not)) {
+			t.Errorf("%v: exit %d, want %d with %q\nstdout: %s\nstderr: %s", tt.args, code, tt.code, tt.want, out, errOut)
+		}
 	}
 }
