@@ -41,7 +41,7 @@ var (
 	eng     *process.Engine
 )
 
-func engine(t *testing.T) *process.Engine {
+func engine(t testing.TB) *process.Engine {
 	engOnce.Do(func() {
 		var err error
 		if eng, err = process.New(&process.Options{PoolSize: 1}); err != nil {
@@ -51,7 +51,7 @@ func engine(t *testing.T) *process.Engine {
 	return eng
 }
 
-func newLib(t *testing.T, dir, team string) *lib {
+func newLib(t testing.TB, dir, team string) *lib {
 	t.Helper()
 	l := &lib{eng: engine(t), stubs: sandboxtest.Packages(), hash: "v1"}
 	st, err := skills.Open(skills.Options{Dir: dir, TeamDir: team, Run: l.run, Stubs: func() map[string]string {

@@ -15,6 +15,7 @@ type report struct {
 	Repeats   int
 	Defs      map[string]int
 	Workloads []*workloadResult
+	Skills    []*skillResult
 	Latency   []latencyRow
 }
 
@@ -60,6 +61,17 @@ func (r *report) markdown() string {
 	for _, w := range r.Workloads {
 		for _, s := range []*sideResult{&w.Direct, &w.Coord} {
 			fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %d | %d |\n", w.ID, s.Name, s.Defs, s.Discovery, s.Calls, s.Output, s.ToolCalls)
+		}
+	}
+
+	if len(r.Skills) > 0 {
+		b.WriteString("\n### A second run through a saved skill\n\n")
+		b.WriteString("After the first run, the snippet is saved as a skill (save_skill); a later conversation finds it with one search_tools call, whose line is the skill's whole signature, and calls it in a one-line snippet.\n\n")
+		b.WriteString("| workload | first run | second run | saving | second run w/o defs (first) | turns (first / second) | save_skill tokens | save_skill time | correct |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		for _, s := range r.Skills {
+			f, t := &s.First, &s.Second
+			fmt.Fprintf(&b, "| %s | %d | %d | %s | %d (%d) | %d / %d | %d | %s | %s |\n", s.ID, f.Total(), t.Total(), saving(f.Total(), t.Total()),
+				t.Total()-t.Defs, f.Total()-f.Defs, f.Turns, t.Turns, s.SaveTokens, ms(s.SaveWall), yesNo(t.OK))
 		}
 	}
 

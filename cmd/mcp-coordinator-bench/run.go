@@ -151,6 +151,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		rep.Workloads = append(rep.Workloads, r)
+		if w.Skill == nil {
+			continue
+		}
+		progress("%s again, through a saved skill", w.ID)
+		sr, err := b.runSkill(ctx, w, r.Coord)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s through a skill failed: %v\n", w.ID, err)
+			failed = true
+			continue
+		}
+		if !sr.Second.OK {
+			failed = true
+			fmt.Fprintf(stderr, "%s through a skill: wrong answer\n  got:  %q\n  want: %q\n", w.ID, sr.Second.Answer, r.Expected)
+		}
+		rep.Skills = append(rep.Skills, sr)
 	}
 	progress("latency: %d samples per row", *repeats)
 	lat, err := b.latency(ctx, *repeats)

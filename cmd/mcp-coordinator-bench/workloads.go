@@ -29,6 +29,17 @@ type workload struct {
 	Answer func(out string) []string
 	// Written: the answer is the file that each side wrote (d.report), not what it said.
 	Written bool
+	// Skill, when set, is the snippet kept as a skill after the first run, for a second run.
+	Skill *skillCase
+}
+
+// skillCase is a workload's snippet saved as a skill, and the second run that calls it: what a
+// model does when the task comes back in a later conversation.
+type skillCase struct {
+	Name, Description string
+	Code              func(d *dataset) string // the package source
+	Search            string                  // the second run's search_tools query, which finds the skill
+	Call              func(d *dataset) string // the second run's snippet
 }
 
 // shopSQL is W5's query: the server aggregates, per account manager.
@@ -66,6 +77,34 @@ fmt.Println(res.Text())`
 			return lines, err
 		},
 		Search: "read a text file", Tools: [][2]string{{"filesystem", "read_text_file"}},
+		Skill: &skillCase{
+			Name: "log_errors", Description: "The ERROR lines of a log file.", Search: "error lines of a log",
+			Code: func(*dataset) string {
+				return `import (
+	"strings"
+
+	"mcp_tools/filesystem"
+)
+
+// Lines returns the lines of the log file at path that hold " ERROR ".
+func Lines(path string) ([]string, error) {
+	f, err := filesystem.ReadTextFile(filesystem.ReadTextFileArgs{Path: path})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, line := range strings.Split(f.Content, "\n") {
+		if strings.Contains(line, " ERROR ") {
+			out = append(out, line)
+		}
+	}
+	return out, nil
+}`
+			},
+			Call: func(d *dataset) string {
+				return fmt.Sprintf(`l, err := log_errors.Lines(%q); fmt.Println(strings.Join(l, "\n"), err)`, d.LogPath)
+			},
+		},
 		Snippet: func(d *dataset) string {
 			return fmt.Sprintf(`f, err := filesystem.ReadTextFile(filesystem.ReadTextFileArgs{Path: %q})
 if err != nil {
@@ -167,6 +206,60 @@ fmt.Println(strings.Join(titles, "\n"))`, d.Notes)
 			return names, nil
 		},
 		Search: "create entities relations search knowledge graph",
+		Skill: &skillCase{
+			Name: "team_graph", Description: "Loads a people CSV into the memory graph and lists a team's members.", Search: "team members people csv",
+			Code: func(*dataset) string {
+				return `import (
+	"encoding/csv"
+	"sort"
+	"strings"
+
+	"mcp_tools/filesystem"
+	"mcp_tools/memory"
+)
+
+// Members loads the people CSV at path (name,team,manager,skills,city) into the memory
+// graph, with reports_to relations, and returns the sorted names of team's members.
+func Members(path, team string) ([]string, error) {
+	f, err := filesystem.ReadTextFile(filesystem.ReadTextFileArgs{Path: path})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := csv.NewReader(strings.NewReader(f.Content)).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	var ents []memory.Entity
+	var rels []memory.Relation
+	for _, r := range rows[1:] {
+		ents = append(ents, memory.Entity{Name: r[0], EntityType: "person",
+			Observations: []string{"team " + r[1], "city " + r[4], "skills " + strings.ReplaceAll(r[3], ";", ", ")}})
+		if r[2] != "" {
+			rels = append(rels, memory.Relation{From: r[0], To: r[2], RelationType: "reports_to"})
+		}
+	}
+	if _, err := memory.CreateEntities(memory.CreateEntitiesArgs{Entities: ents}); err != nil {
+		return nil, err
+	}
+	if _, err := memory.CreateRelations(memory.CreateRelationsArgs{Relations: rels}); err != nil {
+		return nil, err
+	}
+	found, err := memory.SearchNodes(memory.SearchNodesArgs{Query: "team " + team})
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range found.Entities {
+		names = append(names, e.Name)
+	}
+	sort.Strings(names)
+	return names, nil
+}`
+			},
+			Call: func(d *dataset) string {
+				return fmt.Sprintf(`n, err := team_graph.Members(%q, %q); fmt.Println(strings.Join(n, "\n"), err)`, d.CSVPath, d.Team)
+			},
+		},
 		Tools:  [][2]string{{"filesystem", "read_text_file"}, {"memory", "create_entities"}, {"memory", "create_relations"}, {"memory", "search_nodes"}},
 		Snippet: func(d *dataset) string {
 			return fmt.Sprintf(`f, err := filesystem.ReadTextFile(filesystem.ReadTextFileArgs{Path: %q})
@@ -583,6 +676,50 @@ func (b *bench) runWorkload(ctx context.Context, w workload) (*workloadResult, e
 		c.Answer = strings.Split(strings.TrimSpace(printed), "\n")
 	}
 	c.OK = same(c.Answer, r.Expected)
+	return r, nil
+}
+
+// skillResult is a workload done again through the skill saved after its first run.
+type skillResult struct {
+	ID    string
+	First sideResult // the first run through the coordinator
+	// Save is what save_skill cost: its arguments (the package source) and its answer, and
+	// how long it took (a compile check and no example).
+	SaveTokens int
+	SaveWall   time.Duration
+	Second     sideResult // search_tools, then a one-line snippet
+}
+
+// runSkill saves w's skill and does w again through it, as a later conversation would.
+func (b *bench) runSkill(ctx context.Context, w workload, first sideResult) (*skillResult, error) {
+	sc := w.Skill
+	r := &skillResult{ID: w.ID, First: first}
+	start := time.Now()
+	_, in, out, err := b.coordCall(ctx, "save_skill", map[string]any{"name": sc.Name, "description": sc.Description, "code": sc.Code(b.data)})
+	if err != nil {
+		return nil, err
+	}
+	r.SaveWall, r.SaveTokens = time.Since(start), in+out
+	s := &r.Second
+	s.Name, s.Defs = "coordinator, through the skill", b.defs["coordinator"]
+	start = time.Now()
+	found, in, out, err := b.coordCall(ctx, "search_tools", map[string]any{"query": sc.Search, "limit": 5})
+	if err != nil {
+		return nil, err
+	}
+	if !strings.Contains(found, sc.Name+".") {
+		return nil, fmt.Errorf("search_tools %q does not find the skill %s:\n%s", sc.Search, sc.Name, found)
+	}
+	s.Discovery, s.Turns = in+out, 1
+	text, in, out, err := b.coordCall(ctx, "execute_code", map[string]any{"code": sc.Call(b.data)})
+	if err != nil {
+		return nil, err
+	}
+	s.Wall, s.Calls, s.Output, s.Turns = time.Since(start), in, out, s.Turns+2
+	printed := strings.TrimSuffix(text[:strings.LastIndex(strings.TrimRight(text, "\n"), "\n")+1], "\n")
+	printed = strings.TrimSuffix(printed, " <nil>")
+	s.Answer = strings.Split(strings.TrimSpace(printed), "\n")
+	s.OK = same(s.Answer, w.Expected(b.data))
 	return r, nil
 }
 
