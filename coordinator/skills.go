@@ -176,8 +176,9 @@ func (c *Coordinator) skillSource(name string) (string, error) {
 	return sk.Doc(), nil
 }
 
-// skillNamed returns the skill a get_tool name refers to: "skills.x", "skills/x", or x with
-// server "skills"; ok is false for a name that is not a skill's.
+// skillNamed returns the skill a get_tool name refers to: "skills.x", "skills/x", x with
+// server "skills", or "x.F" for a function of skill x that no server's name shadows; ok is
+// false for a name that is not a skill's.
 func (c *Coordinator) skillNamed(server, name string) (string, bool) {
 	if c.configuredNames()[skillsServer] {
 		return "", false
@@ -188,6 +189,12 @@ func (c *Coordinator) skillNamed(server, name string) (string, bool) {
 	for _, p := range []string{"skills.", "skills/"} {
 		if rest, ok := strings.CutPrefix(name, p); ok {
 			return rest, true
+		}
+	}
+	// "stock.Count", as search_tools prints a skill's function.
+	if pkg, _, ok := strings.Cut(name, "."); ok && server == "" && c.serverNamed(pkg) == "" {
+		if _, err := c.skills.Get(pkg); err == nil {
+			return pkg, true
 		}
 	}
 	return "", false

@@ -40,6 +40,7 @@ func TestSkillsOverMCP(t *testing.T) {
 		{"search_tools", map[string]any{"query": "count products in category"}, "stock.Count(category string) (int, error) // skill: Count returns how many products the inventory has in category.\n"},
 		{"get_tool", map[string]any{"tools": []string{"skills.stock", "inventory.list_products"}}, "func Count(category string) (int, error) {"},
 		{"get_tool", map[string]any{"tools": []string{"skills.stock"}}, "// printed:\n80 <nil>\n"},
+		{"get_tool", map[string]any{"tools": []string{"stock.Count"}}, "func Count(category string) (int, error) {"},
 		{"list_servers", nil, "skills: 1 skill, import \"skills/<name>\"\n"},
 		{"execute_code", map[string]any{"code": `n, _ := stock.Count("tools"); fmt.Println(n)`}, "80\n"},
 		{"usage_stats", nil, "skills: imported by 1 of 1 runs; check runs: 2 at save"},

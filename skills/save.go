@@ -82,8 +82,9 @@ func (s *Store) Save(ctx context.Context, req SaveRequest) (*Skill, error) {
 	if err := s.write(sk); err != nil {
 		return nil, err
 	}
-	if t, _ := readSkill(filepath.Join(s.opts.TeamDir, req.Name), req.Name); s.opts.TeamDir != "" && t != nil {
-		sk.Shadows = true
+	if s.opts.TeamDir != "" {
+		t, _ := readSkill(filepath.Join(s.opts.TeamDir, req.Name), req.Name)
+		sk.Shadows = t != nil
 	}
 	return sk, nil
 }
