@@ -77,7 +77,7 @@ func deniedImport(p string, line int, stubs, skills []string) *sandbox.Error {
 		} else {
 			msg.WriteString("available: " + strings.Join(skills, ", "))
 		}
-		return &sandbox.Error{Kind: sandbox.KindImport, Line: line, Msg: msg.String(), Hint: "list_skills shows the saved skills"}
+		return &sandbox.Error{Kind: sandbox.KindImport, Line: line, Msg: msg.String(), Hint: `list_tools {"server": "skills"} lists the saved skills`}
 	}
 	if hint, ok := deniedHints[p]; ok {
 		// A well-known package: say what to use instead, not the whole allowlist.

@@ -320,11 +320,31 @@ func undefinedPackage(fset *token.FileSet, f *ast.File, added []importSpec, a av
 			found = deniedImport(p, line, a.stubs, a.skills)
 			return false
 		}
-		found = deniedImport(id.Name, line, a.stubs, a.skills)
-		found.Msg = "undefined: " + id.Name + "; " + found.Msg
+		found = undefinedName(id.Name, line, a)
 		return false
 	})
 	return found
+}
+
+// undefinedName is the error for x in x.Y when x is nothing the snippet declares or may
+// import: a near miss among the stub and skill packages is named ("stockcount" for
+// skills/stock_count), else those packages are listed; the standard library is not (a name
+// that is neither is more likely a typo than a package to look for).
+func undefinedName(name string, line int, a avail) *sandbox.Error {
+	fold := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
+	e := &sandbox.Error{Kind: sandbox.KindCompile, Line: line, Msg: "undefined: " + name}
+	var all []string
+	for _, p := range append(slices.Clone(a.stubs), a.skills...) {
+		if fold(path.Base(p)) == fold(name) {
+			e.Hint = fmt.Sprintf("did you mean %s? Its name in code is %s", p, path.Base(p))
+			return e
+		}
+		all = append(all, p)
+	}
+	if len(all) > 0 {
+		e.Hint = "not a name the snippet declares nor an allowed package; the server packages and skills: " + strings.Join(all, ", ")
+	}
+	return e
 }
 
 // fileImports returns the imports of Main, the file the interpreter gets, without parsing it:

@@ -154,7 +154,7 @@ func TestPrepareErrors(t *testing.T) {
 		{"unknown import", "import \"github.com/x/y\"\n_ = y.Z", sandbox.KindImport, 1, "Allowed: bufio", ""},
 		{"os names the servers", "import \"os\"\n_ = os.Args\n_ = demo.Echo", sandbox.KindImport, 1, "package os is not available", "the servers here: mcp_tools/demo"},
 		{"unknown stub", "import \"mcp_tools/github\"\n_ = github.X", sandbox.KindImport, 1, "there is no stub package mcp_tools/github; available: mcp_tools/demo", "list_servers"},
-		{"unknown skill", "import \"skills/nope\"\n_ = nope.X", sandbox.KindImport, 1, "there is no skill skills/nope; available: skills/bad, skills/greet", "list_skills"},
+		{"unknown skill", "import \"skills/nope\"\n_ = nope.X", sandbox.KindImport, 1, "there is no skill skills/nope; available: skills/bad, skills/greet", `list_tools {"server": "skills"}`},
 		{"syntax at the end", "x := 1\ny := (x +\n", sandbox.KindCompile, 2, "syntax error", ""},
 		{"import after statements", "x := 1\nimport \"fmt\"\n", sandbox.KindCompile, 2, "syntax error", "imports at the top"},
 		{"not main", "package foo\n", sandbox.KindCompile, 1, "must be package main", ""},
