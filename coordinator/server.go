@@ -24,7 +24,7 @@ var Version = "0.1.0"
 
 // instructions is the server's instructions for the model: how to work with the coordinator.
 const instructions = `Every configured MCP server is a typed Go package. Work like this:
-1. Find a saved skill or tools: search_tools finds both (detail "full" adds Go declarations); or list_servers and list_tools ("skills" lists skills).
+1. Find a saved skill or tools: search_tools finds both (detail "full" adds Go declarations); or list_servers and list_tools.
 2. Read the types of all the tools you need in ONE get_tool call: {"tools": ["memory.create_entities", "filesystem.read_text_file"]}.
 3. Write ONE Go snippet that does the whole job and run it with execute_code: call the tools, chain and filter in Go, print only the answer. Tool results stay in the sandbox; only what you print comes back.
 4. When it worked and may recur, save_skill it; later snippets import "skills/<name>" and call one function.
@@ -47,7 +47,7 @@ func NewServer(c *Coordinator) *mcp.Server {
 		Description: "List one server's tools: Go signature and summary, one line each."},
 		c.listTools)
 	addTool(s, c, &mcp.Tool{Name: "search_tools", Annotations: ro,
-		Description: "Search all servers' tools by name, description and parameters; best first."},
+		Description: "Search all servers' tools and saved skills by name, description and parameters; best first."},
 		c.searchTools)
 	addTool(s, c, &mcp.Tool{Name: "get_tool", Annotations: ro,
 		Description: "Show the Go declarations of tools: functions, argument and result types, each shared type once."},
@@ -59,10 +59,10 @@ func NewServer(c *Coordinator) *mcp.Server {
 		Description: "Run a Go snippet in the sandbox: package main, or statements (imports are added); print only the answer. Returns the output and a footer (calls, tokens kept out, time); errors give kind, line and hint. The interpreter lacks min/max, range over func, slices.Sort*, errors.As into own types, generic inference from func literals, custom MarshalJSON, embedded JSON structs."},
 		c.executeCode)
 	addTool(s, c, &mcp.Tool{Name: "save_skill",
-		Description: "Save code that worked as package skills/<name>, exported funcs with doc comments, for later snippets. It must compile and the example run."},
+		Description: "Save code that worked as package skills/<name> (lowercase, digits, _) of exported funcs with doc comments, for later snippets; imports are added. It must compile and the example run."},
 		c.saveSkill)
 	addTool(s, c, &mcp.Tool{Name: "delete_skill",
-		Description: "Delete a skill; its files are kept aside."},
+		Description: "Delete a saved skill."},
 		c.deleteSkill)
 	addTool(s, c, &mcp.Tool{Name: "usage_stats", Annotations: ro,
 		Description: "Savings so far: runs, calls, tokens kept out of context, per server."},
@@ -117,7 +117,7 @@ func guard[In any](log *slog.Logger, name string, h mcp.ToolHandlerFor[In, any])
 type noArgs struct{}
 
 type serverArgs struct {
-	Server string `json:"server" jsonschema:"server name from list_servers"`
+	Server string `json:"server" jsonschema:"server name from list_servers, or skills"`
 }
 
 type searchArgs struct {
@@ -438,7 +438,7 @@ func (c *Coordinator) searchTools(ctx context.Context, _ *mcp.CallToolRequest, i
 	}
 	var full []toolRef
 	for _, h := range hits {
-		if sk := skillOf[h.Pkg]; sk != nil {
+		if sk := skillOf[h.Pkg]; sk != nil && in.Detail != "name" {
 			// A skill's line is its whole signature: no get_tool needed to call it.
 			fmt.Fprintf(&b, "%s.%s // skill: %s", h.Pkg.Name, strings.TrimPrefix(h.Tool.Signature, "func "), textcap.OneLine(h.Tool.Summary, 90))
 			if sk.Broken != "" {

@@ -122,7 +122,7 @@ func (c *Coordinator) watchSkills(ctx context.Context) {
 
 type saveSkillArgs struct {
 	Name        string `json:"name"`
-	Description string `json:"description"`
+	Description string `json:"description,omitempty"`
 	Code        string `json:"code"`
 	Example     string `json:"example,omitempty" jsonschema:"snippet using it"`
 	ReadOnly    bool   `json:"read_only,omitempty" jsonschema:"example changes nothing: re-run it when tools change"`
@@ -223,7 +223,7 @@ func (c *Coordinator) deleteSkill(ctx context.Context, _ *mcp.CallToolRequest, i
 	if err := c.skills.Delete(ctx, in.Name); err != nil {
 		return toolError(err.Error()), nil, nil
 	}
-	return text(fmt.Sprintf("deleted skills/%s (its versions are kept in %s)\n", in.Name, filepath.Join(c.skills.Dir(), ".deleted"))), nil, nil
+	return text(fmt.Sprintf("deleted skills/%s\n", in.Name)), nil, nil
 }
 
 // skillPrefix marks the Server of the packages that stand for skills in a search.

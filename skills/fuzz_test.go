@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-// FuzzParse feeds the code of a save, as a model may write it, through the package clause
-// fix-up and the parser: neither may panic, the fix-up keeps every line where it was, and a
-// source that parses declares package x.
+// FuzzParse feeds the code of a save, as a model may write it, through the package clause and
+// import fix-up and the parser: neither may panic, and a source that parses declares package x
+// with an exported function, the lines of both sources as the model wrote them.
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		"// Count counts.\nfunc Count() int { return 1 }\n",
@@ -23,13 +23,26 @@ func FuzzParse(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, code string) {
-		src := withPackage("x", code)
-		if got, want := strings.Count(src, "\n"), strings.Count(code, "\n"); got != want {
-			t.Fatalf("the package clause moved lines: %d newlines, want %d\n%q", got, want, src)
+		src, store := sources("x", code, map[string]string{"fmt": "fmt", "demo": "mcp_tools/demo"})
+		// Lines stay: the text added is on the package clause's line, or on two lines of
+		// its own (the clause, then a //line directive) above the code, unchanged.
+		switch strings.Count(src, "\n") - strings.Count(code, "\n") {
+		case 0:
+		case 2:
+			if !strings.HasSuffix(src, "\n//line x.go:1\n"+code) {
+				t.Fatalf("the code changed below the added lines:\n%q\n%q", code, src)
+			}
+		default:
+			t.Fatalf("lines moved:\n%q\n%q", code, src)
 		}
 		p, err := parseSkill("x", src)
 		if err == nil && len(p.funcs) == 0 {
 			t.Fatalf("parsed with no exported function:\n%q", src)
+		}
+		if err == nil {
+			if _, err := parseSkill("x", store); err != nil {
+				t.Fatalf("the source checked parses, the one stored does not: %v\n%q", err, store)
+			}
 		}
 	})
 }

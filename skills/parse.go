@@ -87,23 +87,71 @@ func (e *lineError) Error() string {
 	return e.msg
 }
 
-// withPackage returns code as the source of package name: a missing package clause is added
-// on the first line and another package name replaced, so that lines stay the model's.
-func withPackage(name, code string) string {
+// sources turns the code a model gave for skill name into the source to check and the
+// source to store. A package clause of another name is renamed, and a missing one added; an
+// import is added for each package the code uses as x.Y without importing or declaring x, when
+// x is one of known (package name -> import path), as a snippet gets them. The source to check
+// keeps the model's line numbers: added text goes on the package clause's line, or on a line of
+// its own followed by a //line directive. The source to store has no directive.
+func sources(name, code string, known map[string]string) (check, store string) {
 	fset := token.NewFileSet()
-	f := fset.AddFile("", -1, len(code))
-	var s scanner.Scanner
-	s.Init(f, []byte(code), nil, 0)
-	pos, tok, _ := s.Scan()
-	if tok != token.PACKAGE {
-		return "package " + name + "; " + code
+	file := fset.AddFile("", -1, len(code))
+	var sc scanner.Scanner
+	sc.Init(file, []byte(code), nil, 0)
+	if _, tok, _ := sc.Scan(); tok == token.PACKAGE {
+		pos, tok, lit := sc.Scan()
+		if tok != token.IDENT {
+			return code, code // a syntax error the parser reports
+		}
+		off := file.Offset(pos)
+		src := code[:off] + name + code[off+len(lit):]
+		end := off + len(name)
+		src = src[:end] + importDecl(src, known) + src[end:]
+		return src, src
 	}
-	pos, tok, lit := s.Scan()
-	if tok != token.IDENT || lit == name {
-		return code // a syntax error the parser reports, or the right name
+	directive := "\n//line " + name + ".go:1\n"
+	head := "package " + name
+	head += importDecl(head+directive+code, known)
+	return head + directive + code, head + "\n" + code
+}
+
+// importDecl returns "; import (...)" with the imports src lacks (see sources), or "".
+func importDecl(src string, known map[string]string) string {
+	f, err := parser.ParseFile(token.NewFileSet(), "", src, 0)
+	if err != nil {
+		return ""
 	}
-	off := f.Offset(pos)
-	return code[:off] + name + code[off+len(lit):]
+	have := map[string]bool{}
+	for _, is := range f.Imports {
+		ip, _ := strconv.Unquote(is.Path.Value)
+		if is.Name != nil {
+			have[is.Name.Name] = true
+		} else {
+			have[path.Base(ip)] = true
+		}
+	}
+	unresolved := map[*ast.Ident]bool{}
+	for _, id := range f.Unresolved {
+		unresolved[id] = true
+	}
+	var add []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok && unresolved[id] && !have[id.Name] && known[id.Name] != "" {
+				have[id.Name] = true
+				add = append(add, strconv.Quote(known[id.Name]))
+			}
+		}
+		return true
+	})
+	if len(add) == 0 {
+		return ""
+	}
+	slices.Sort(add)
+	if len(add) == 1 {
+		return "; import " + add[0]
+	}
+	return "; import (" + strings.Join(add, "; ") + ")"
 }
 
 // parseSkill parses the source of skill name and describes it. It fails, with the line, on a

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/format"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -14,13 +15,15 @@ import (
 	"time"
 
 	"github.com/mcp-coordinator/mcp-coordinator/internal/textcap"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
 // SaveRequest is one skill to save.
 type SaveRequest struct {
 	// Name is the package name: import "skills/<Name>".
 	Name string
-	// Description says what the skill does, in a line; listings show it.
+	// Description says what the skill does, in a line; listings show it. Empty means the
+	// package's doc comment, else the first function's.
 	Description string
 	// Code is the package source. A missing package clause is added; another package name is
 	// replaced by Name.
@@ -43,7 +46,7 @@ func (s *Store) Save(ctx context.Context, req SaveRequest) (*Skill, error) {
 	if err := s.checkRequest(req); err != nil {
 		return nil, err
 	}
-	src := withPackage(req.Name, req.Code)
+	src, store := sources(req.Name, req.Code, s.importable(req.Name))
 	p, err := parseSkill(req.Name, src)
 	if err != nil {
 		return nil, fmt.Errorf("code: %w", err)
@@ -53,9 +56,18 @@ func (s *Store) Save(ctx context.Context, req SaveRequest) (*Skill, error) {
 		return nil, err
 	}
 	defer l.Unlock()
+	desc := strings.TrimSpace(req.Description)
+	if desc == "" {
+		if desc = p.doc; desc == "" && p.funcs[0].Doc != "" {
+			desc = p.funcs[0].Doc
+		}
+	}
+	if desc == "" {
+		return nil, errors.New("description is empty: say in a line what the skill does, or write doc comments")
+	}
 	now := time.Now().UTC()
 	sk := &Skill{Source: src, Meta: Meta{
-		Name: req.Name, Description: textcap.OneLine(req.Description, 300), Funcs: p.funcs, Imports: p.imports,
+		Name: req.Name, Description: textcap.OneLine(desc, 300), Funcs: p.funcs, Imports: p.imports,
 		Example: strings.TrimSpace(req.Example), ReadOnly: req.ReadOnly && strings.TrimSpace(req.Example) != "",
 		Created: now, Updated: now, Checked: now,
 	}}
@@ -64,7 +76,8 @@ func (s *Store) Save(ctx context.Context, req SaveRequest) (*Skill, error) {
 		return nil, err
 	}
 	sk.ExampleOutput = out
-	if f, err := format.Source([]byte(src)); err == nil {
+	sk.Source = store
+	if f, err := format.Source([]byte(store)); err == nil {
 		sk.Source = string(f)
 	}
 	sk.SourceSHA256 = sum(sk.Source)
@@ -97,14 +110,34 @@ func (s *Store) checkRequest(req SaveRequest) error {
 		return fmt.Errorf("skill name %q is the name of a server's package (mcp_tools/%s); choose another", req.Name, req.Name)
 	}
 	switch {
-	case strings.TrimSpace(req.Description) == "":
-		return errors.New("description is empty: say in a line what the skill does, for the listings")
 	case strings.TrimSpace(req.Code) == "":
 		return errors.New("code is empty: give the package source, exported functions with doc comments")
 	case len(req.Code) > MaxSourceBytes || len(req.Example) > MaxSourceBytes:
 		return fmt.Errorf("code or example above %d bytes: a skill holds logic, not data", MaxSourceBytes)
 	}
 	return nil
+}
+
+// importable maps the package names a skill may use without an import line to their paths:
+// the allowed standard library, the runtime mcp_tools, the stub packages and the other skills.
+func (s *Store) importable(self string) map[string]string {
+	m := map[string]string{"mcp_tools": "mcp_tools"}
+	for _, p := range sandbox.AllowedStdlib() {
+		if name := path.Base(p); name != "v2" && m[name] == "" {
+			m[name] = p
+		}
+	}
+	for ip := range s.currentStubs() {
+		if name, ok := stubPackage(ip); ok {
+			m[name] = ip
+		}
+	}
+	for _, name := range s.names() {
+		if name != self {
+			m[name] = "skills/" + name
+		}
+	}
+	return m
 }
 
 // lastVersion is the highest version in dir's history, 0 when none.
@@ -166,7 +199,7 @@ func (s *Store) check(ctx context.Context, tool string, sk *Skill, p *parsed, tr
 }
 
 // fileLineRE finds a position in a skill's file in an interpreter message.
-var fileLineRE = regexp.MustCompile(`skills/([a-z][a-z0-9_]*)/[a-z][a-z0-9_]*\.go:(\d+):(\d+): `)
+var fileLineRE = regexp.MustCompile(`skills/([a-z][a-z0-9_]*)/[a-z][a-z0-9_]*\.go:(\d+)(?::\d+)?: `)
 
 // explain turns a sandbox error about skill name into a message with the skill's line: an
 // interpreter position in its file ("skills/x/x.go:19:14: cannot convert"), or the line of an

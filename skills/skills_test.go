@@ -164,16 +164,21 @@ func Twice(s string) (string, error) {
 	}
 	return a + " " + a, nil
 }`
-	// No package clause and no import line: the clause is added, but imports are not guessed.
-	_, err := l.Save(ctx, skills.SaveRequest{Name: "twice", Description: "Shouts twice.", Code: twice})
-	if err == nil || !strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "shout") {
-		t.Errorf("a skill using an unimported package saved, or the error lacks the line: %v", err)
+	// No package clause and no import lines, as in a snippet: both are added, and an error
+	// still points at the line the model wrote.
+	_, err := l.Save(ctx, skills.SaveRequest{Name: "twice", Description: "Shouts twice.", Code: strings.Replace(twice, "return a + ", "return 1 + ", 1)})
+	if err == nil || !strings.Contains(err.Error(), "line 7:") {
+		t.Errorf("the compile error lacks the model's line 7: %v", err)
 	}
-	sk, err := l.Save(ctx, skills.SaveRequest{Name: "twice", Description: "Shouts twice.", Code: "import \"skills/shout\"\n" + twice})
+	// No description: the doc comment stands in.
+	sk, err := l.Save(ctx, skills.SaveRequest{Name: "twice", Code: twice})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(sk.Source, "package twice\n") || len(sk.Imports) != 1 || sk.Imports[0] != "skills/shout" {
+	if sk.Description != "Twice shouts s twice." {
+		t.Errorf("description %q, want the function's doc comment", sk.Description)
+	}
+	if !strings.HasPrefix(sk.Source, "package twice\n\nimport \"skills/shout\"\n") || len(sk.Imports) != 1 || sk.Imports[0] != "skills/shout" {
 		t.Errorf("stored source or imports wrong: %v\n%s", sk.Imports, sk.Source)
 	}
 	if out := l.exec(t, `s, _ := twice.Twice("x"); fmt.Println(s)`); out != "ECHO: X ECHO: X\n" {
@@ -201,10 +206,15 @@ func TestSaveRefuses(t *testing.T) {
 		{"x", "package x\n\nimport \"os\"\n\n// F f.\nfunc F() { os.Exit(1) }\n", "", "line 3"},
 		{"x", "package x\n\n// F f.\nfunc F() int { return 1 }\n", `panic("boom")`, "the example failed"},
 		{"x", "package x\n\nimport \"skills/x\"\n\n// F f.\nfunc F() int { return 1 }\n", "", "cannot import itself"},
+		{"x", "package x\n\nfunc F() int { return 1 }\n", "", "description is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" "+tt.want, func(t *testing.T) {
-			_, err := l.Save(ctx, skills.SaveRequest{Name: tt.name, Description: "d", Code: tt.code, Example: tt.example})
+			desc := "d"
+			if tt.want == "description is empty" {
+				desc = ""
+			}
+			_, err := l.Save(ctx, skills.SaveRequest{Name: tt.name, Description: desc, Code: tt.code, Example: tt.example})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to say %q", err, tt.want)
 			}
