@@ -17,6 +17,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
+	"github.com/mcp-coordinator/mcp-coordinator/delegate"
 	"github.com/mcp-coordinator/mcp-coordinator/downstream"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/shapes"
@@ -51,6 +52,10 @@ type Options struct {
 	MaxConcurrentRuns int
 	// Sandbox runs snippets; nil means the process engine. The Coordinator closes it.
 	Sandbox sandbox.Sandbox
+	// SettingsPath is the coordinator's settings file (see Settings). Empty means
+	// $MCP_COORDINATOR_SETTINGS, else settings.json in the workspace; a missing file is no
+	// settings. Options set here win over the file's.
+	SettingsPath string
 	// TeamSkills is a read-only directory of the team's skills. Empty means
 	// $MCP_COORDINATOR_TEAM_SKILLS, else TeamSkillsDir beside the config file when it exists.
 	TeamSkills string
@@ -72,6 +77,10 @@ type Coordinator struct {
 	ledger *ledger.Ledger
 	shapes *shapes.Book // what Text() held for tools without an output schema
 	skills *skills.Store
+	// delegate sends work to local models; delegateProblem says why delegation cannot work
+	// (a bad settings file), or is nil.
+	delegate        *delegate.Client
+	delegateProblem error
 	// skillsKick asks for a check of the skills that are due one (see watchSkills).
 	skillsKick chan struct{}
 
@@ -107,6 +116,17 @@ func New(opts Options) (*Coordinator, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	dir, err := stubstore.ResolveWorkspace(opts.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	opts.Workspace = dir
+	opts.SettingsPath = settingsPath(opts.SettingsPath, dir)
+	settings, serr := loadSettings(opts.SettingsPath)
+	if serr != nil && !opts.KeepConfigProblems {
+		return nil, serr
+	}
+	settings.apply(&opts)
 	switch {
 	case opts.OutputChars == 0:
 		opts.OutputChars = 20000
@@ -143,11 +163,6 @@ func New(opts Options) (*Coordinator, error) {
 		cfg = &downstream.Config{Path: path}
 	}
 	problem := err
-	dir, err := stubstore.ResolveWorkspace(opts.Workspace)
-	if err != nil {
-		return nil, err
-	}
-	opts.Workspace = dir
 	store, err := stubstore.Open(dir)
 	if err != nil {
 		return nil, err
@@ -166,6 +181,10 @@ func New(opts Options) (*Coordinator, error) {
 		existed: existed,
 	}
 	if err := c.openSkills(teamSkills(opts.TeamSkills, path)); err != nil {
+		c.shapes.Close()
+		return nil, err
+	}
+	if err := c.openDelegate(settings.Delegate, serr); err != nil {
 		c.shapes.Close()
 		return nil, err
 	}

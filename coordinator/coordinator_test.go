@@ -128,7 +128,7 @@ func TestToolSurfaceIsSmall(t *testing.T) {
 	for _, tl := range res.Tools {
 		names = append(names, tl.Name)
 	}
-	want := "delete_skill execute_code generate_tools get_tool list_servers list_tools save_skill search_tools usage_stats"
+	want := "delegate_code delegate_task delete_skill execute_code generate_tools get_tool list_local_models list_servers list_tools save_skill search_tools usage_stats"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("tools = %s, want %s", got, want)
 	}
@@ -136,8 +136,8 @@ func TestToolSurfaceIsSmall(t *testing.T) {
 	tools := ledger.CountTokens(string(data))
 	instr := ledger.CountTokens(f.cs.InitializeResult().Instructions)
 	t.Logf("tool list: %d o200k tokens; instructions: %d", tools, instr)
-	if tools+instr > 1100 || instr == 0 {
-		t.Errorf("tool list %d + instructions %d o200k tokens: budget 1,100", tools, instr)
+	if tools+instr > 1300 || instr == 0 {
+		t.Errorf("tool list %d + instructions %d o200k tokens: budget 1,300", tools, instr)
 	}
 }
 

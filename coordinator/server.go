@@ -56,7 +56,7 @@ func NewServer(c *Coordinator) *mcp.Server {
 		Description: "Regenerate servers' Go packages from their tool lists; says what changed. Rarely needed."},
 		c.generateTools)
 	addTool(s, c, &mcp.Tool{Name: "execute_code",
-		Description: "Run a Go snippet in the sandbox: package main, or statements (imports are added); print only the answer. Returns the output and a footer (calls, tokens kept out, time); errors give kind, line and hint. The interpreter lacks min/max, range over func, slices.Sort*, errors.As into own types, generic inference from func literals, custom MarshalJSON, embedded JSON structs."},
+		Description: "Run a Go snippet in the sandbox: package main, or statements (imports are added); print only the answer. The interpreter lacks min/max, range over func, slices.Sort*, errors.As into own types, generic inference from func literals, custom MarshalJSON, embedded JSON structs."},
 		c.executeCode)
 	addTool(s, c, &mcp.Tool{Name: "save_skill",
 		Description: "Save code that worked as package skills/<name> (lowercase, digits, _) of exported funcs with doc comments, for later snippets; imports are added. It must compile and the example run."},
@@ -64,6 +64,15 @@ func NewServer(c *Coordinator) *mcp.Server {
 	addTool(s, c, &mcp.Tool{Name: "delete_skill",
 		Description: "Delete a saved skill."},
 		c.deleteSkill)
+	addTool(s, c, &mcp.Tool{Name: "delegate_code",
+		Description: "A free local model writes code to a spec (names, signature, behaviour); returns the code, or DELEGATION_FAILED: then do it yourself."},
+		c.delegateCode)
+	addTool(s, c, &mcp.Tool{Name: "delegate_task",
+		Description: "A free local model writes and runs a snippet for a task, retrying on errors; returns output and snippet, or DELEGATION_FAILED."},
+		c.delegateTask)
+	addTool(s, c, &mcp.Tool{Name: "list_local_models", Annotations: ro,
+		Description: "Local model providers: models, tiers, health."},
+		c.listLocalModels)
 	addTool(s, c, &mcp.Tool{Name: "usage_stats", Annotations: ro,
 		Description: "Savings so far: runs, calls, tokens kept out of context, per server."},
 		c.usageStats)

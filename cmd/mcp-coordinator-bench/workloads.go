@@ -260,7 +260,7 @@ func Members(path, team string) ([]string, error) {
 				return fmt.Sprintf(`n, err := team_graph.Members(%q, %q); fmt.Println(strings.Join(n, "\n"), err)`, d.CSVPath, d.Team)
 			},
 		},
-		Tools:  [][2]string{{"filesystem", "read_text_file"}, {"memory", "create_entities"}, {"memory", "create_relations"}, {"memory", "search_nodes"}},
+		Tools: [][2]string{{"filesystem", "read_text_file"}, {"memory", "create_entities"}, {"memory", "create_relations"}, {"memory", "search_nodes"}},
 		Snippet: func(d *dataset) string {
 			return fmt.Sprintf(`f, err := filesystem.ReadTextFile(filesystem.ReadTextFileArgs{Path: %q})
 if err != nil {

@@ -32,6 +32,22 @@ type Entry struct {
 	DurationMS     float64                `json:"duration_ms"`
 	// Skills are the skills the run imported ("greet"), directly or through another skill.
 	Skills []string `json:"skills,omitempty"`
+	// A delegation to a local model (delegate_code, delegate_task) fills these: the tier, the
+	// provider that answered (or the last one tried), the model asked for and the one that
+	// answered, the tokens in and out of the model (estimated, when the server sent no usage,
+	// and marked so), the attempts, the providers that failed before, the cost at a paid
+	// provider's price, and why it failed.
+	Tier            string  `json:"tier,omitempty"`
+	Provider        string  `json:"provider,omitempty"`
+	ModelRequested  string  `json:"model_requested,omitempty"`
+	ModelReturned   string  `json:"model_returned,omitempty"`
+	TokensIn        int     `json:"tokens_in,omitempty"`
+	TokensOut       int     `json:"tokens_out,omitempty"`
+	TokensEstimated bool    `json:"tokens_estimated,omitempty"`
+	Attempts        int     `json:"attempts,omitempty"`
+	Fallbacks       int     `json:"fallbacks,omitempty"`
+	CostUSD         float64 `json:"cost_usd,omitempty"`
+	Reason          string  `json:"reason,omitempty"`
 	// Counted says how the tool tokens were counted: CountedContext. Lines written before it
 	// existed have none: they counted the raw result JSON, which runs 1.7 to 2 times higher.
 	Counted string `json:"counted,omitempty"`
@@ -42,6 +58,12 @@ type Entry struct {
 const (
 	ToolSaveSkill  = "save_skill"
 	ToolCheckSkill = "check_skill"
+)
+
+// The tools whose lines are delegations to a local model, counted apart from runs.
+const (
+	ToolDelegateCode = "delegate_code"
+	ToolDelegateTask = "delegate_task"
 )
 
 // CountedContext marks tool tokens counted as a direct client would show the results to the
@@ -112,12 +134,19 @@ type Stats struct {
 	// SkillRuns counts the runs that imported a skill; SkillSaves and SkillChecks the check
 	// runs of the skills library (one or two per save: compile, example), which are not runs.
 	SkillRuns, SkillSaves, SkillChecks int
-	Calls                              int
-	ToolTokens                         int
-	ReturnedTokens                     int
-	ToolBytes                          int64
-	PerServer                          map[string]ServerUsage
-	BadLines                           int
+	// Delegations counts delegate_code and delegate_task; DelegationsOK those that succeeded,
+	// DelegationFallbacks those not served by the first provider (another did, or none);
+	// LocalTokensIn and LocalTokensOut the model tokens of unpriced (local or free) providers,
+	// and CostUSD what priced ones charged.
+	Delegations, DelegationsOK, DelegationFallbacks int
+	LocalTokensIn, LocalTokensOut                   int
+	CostUSD                                         float64
+	Calls                                           int
+	ToolTokens                                      int
+	ReturnedTokens                                  int
+	ToolBytes                                       int64
+	PerServer                                       map[string]ServerUsage
+	BadLines                                        int
 	// RawCounted is how many runs counted their tool tokens by the earlier rule (the raw result
 	// JSON, about 1.7 to 2 times the context text); they are summed as they were recorded.
 	RawCounted     int
@@ -173,6 +202,20 @@ func readStats(r io.Reader, s *Stats) error {
 		case ToolCheckSkill:
 			s.SkillChecks++
 			continue
+		case ToolDelegateCode, ToolDelegateTask:
+			s.Delegations++
+			if e.OK {
+				s.DelegationsOK++
+			}
+			if e.Fallbacks > 0 || !e.OK {
+				s.DelegationFallbacks++
+			}
+			if e.CostUSD == 0 {
+				s.LocalTokensIn += e.TokensIn
+				s.LocalTokensOut += e.TokensOut
+			}
+			s.CostUSD += e.CostUSD
+			continue
 		}
 		s.Runs++
 		if len(e.Skills) > 0 {
@@ -207,7 +250,7 @@ func readStats(r io.Reader, s *Stats) error {
 
 // String renders the summary for a person or a model.
 func (s Stats) String() string {
-	if s.Runs == 0 && s.SkillSaves+s.SkillChecks == 0 {
+	if s.Runs == 0 && s.SkillSaves+s.SkillChecks+s.Delegations == 0 {
 		return "no runs recorded yet"
 	}
 	var b strings.Builder
@@ -228,6 +271,15 @@ func (s Stats) String() string {
 	}
 	if s.SkillRuns+s.SkillSaves+s.SkillChecks > 0 {
 		fmt.Fprintf(&b, "skills: imported by %d of %d runs; check runs: %d at save, %d later\n", s.SkillRuns, s.Runs, s.SkillSaves, s.SkillChecks)
+	}
+	if s.Delegations > 0 {
+		fmt.Fprintf(&b, "delegations: %d, %.0f%% succeeded, fallback rate %.0f%%; %d tokens generated locally (%d read)",
+			s.Delegations, 100*float64(s.DelegationsOK)/float64(s.Delegations), 100*float64(s.DelegationFallbacks)/float64(s.Delegations),
+			s.LocalTokensOut, s.LocalTokensIn)
+		if s.CostUSD > 0 {
+			fmt.Fprintf(&b, "; paid providers charged $%.4f", s.CostUSD)
+		}
+		b.WriteString("\n")
 	}
 	if s.BadLines > 0 {
 		fmt.Fprintf(&b, "(%d unreadable ledger lines skipped)\n", s.BadLines)

@@ -157,3 +157,20 @@ func TestStatsSkills(t *testing.T) {
 		t.Errorf("stats %+v\n%s", s, s)
 	}
 }
+
+// Delegations are counted apart from runs: success, fallbacks, local tokens, cost.
+func TestStatsDelegations(t *testing.T) {
+	l := New(filepath.Join(t.TempDir(), "usage.jsonl"))
+	l.Append(Entry{Time: time.Now(), Tool: ToolDelegateCode, OK: true, TokensIn: 100, TokensOut: 40})
+	l.Append(Entry{Time: time.Now(), Tool: ToolDelegateTask, OK: true, Fallbacks: 1, TokensIn: 1000, TokensOut: 200, CostUSD: 0.002})
+	l.Append(Entry{Time: time.Now(), Tool: ToolDelegateTask, OK: false, Reason: "after 3 attempts", TokensIn: 50, TokensOut: 10})
+	l.Append(Entry{Time: time.Now(), Tool: "delegate_task:run", OK: false, Calls: 2})
+	s, err := l.ReadStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "delegations: 3, 67% succeeded, fallback rate 67%; 50 tokens generated locally (150 read); paid providers charged $0.0020"
+	if s.Runs != 1 || s.Calls != 2 || s.Delegations != 3 || s.LocalTokensOut != 50 || !strings.Contains(s.String(), want) {
+		t.Errorf("stats %+v\n%s\nwant %q", s, s, want)
+	}
+}

@@ -1,0 +1,245 @@
+package coordinator
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcp-coordinator/mcp-coordinator/codegen"
+	"github.com/mcp-coordinator/mcp-coordinator/delegate"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/textcap"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/toolsearch"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
+)
+
+// openDelegate makes the client of the providers that cfg and the environment configure. A
+// settings file that could not be read (problem) leaves delegation failing with its reason.
+func (c *Coordinator) openDelegate(cfg delegate.Config, problem error) error {
+	c.delegateProblem = problem
+	cl, err := delegate.New(cfg.WithEnv(os.Getenv), &delegate.Options{Logger: c.log, Ledger: c.ledger})
+	if err != nil {
+		if !c.opts.KeepConfigProblems {
+			return fmt.Errorf("settings %s: %w", c.opts.SettingsPath, err)
+		}
+		c.delegateProblem = fmt.Errorf("settings %s: %w", c.opts.SettingsPath, err)
+		cl, _ = delegate.New(delegate.Config{}, &delegate.Options{Logger: c.log, Ledger: c.ledger})
+	}
+	c.delegate = cl
+	return nil
+}
+
+// Delegate returns the client of the local model providers.
+func (c *Coordinator) Delegate() *delegate.Client { return c.delegate }
+
+type delegateCodeArgs struct {
+	Spec     string `json:"spec"`
+	Context  string `json:"context,omitempty"`
+	Language string `json:"language,omitempty"`
+	Tier     string `json:"tier,omitempty" jsonschema:"quality or fast"`
+}
+
+type delegateTaskArgs struct {
+	Task        string `json:"task"`
+	Tier        string `json:"tier,omitempty" jsonschema:"quality or fast"`
+	MaxAttempts int    `json:"max_attempts,omitempty"`
+}
+
+// delegationFailed is the one-line answer the planner gets when delegation cannot help.
+func delegationFailed(reason string) *mcp.CallToolResult {
+	return toolError("DELEGATION_FAILED: " + textcap.OneLine(reason, 600))
+}
+
+// delegationFooter is the line under a delegation's answer: who wrote it, the model's tokens,
+// the time.
+func delegationFooter(comps []*delegate.Completion, took time.Duration, extra string) string {
+	in, out, est := 0, 0, ""
+	for _, comp := range comps {
+		in += comp.TokensIn
+		out += comp.TokensOut
+		if comp.Estimated {
+			est = " (estimated)"
+		}
+	}
+	last := comps[len(comps)-1]
+	model := last.ModelRequested
+	if last.ModelReturned != "" && last.ModelReturned != model {
+		model += " (answered as " + last.ModelReturned + ")"
+	}
+	return fmt.Sprintf("[%s %s · %d→%d tokens%s · %s%s]", last.Provider, model, in, out, est, roundTook(took), extra)
+}
+
+func roundTook(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
+}
+
+func (c *Coordinator) delegateCode(ctx context.Context, _ *mcp.CallToolRequest, in delegateCodeArgs) (*mcp.CallToolResult, any, error) {
+	if c.delegateProblem != nil {
+		return delegationFailed(c.delegateProblem.Error()), nil, nil
+	}
+	tier, err := delegate.ParseTier(in.Tier)
+	if err != nil {
+		return toolError(err.Error()), nil, nil
+	}
+	if strings.TrimSpace(in.Spec) == "" {
+		return toolError("spec is empty: say what code to write"), nil, nil
+	}
+	start := time.Now()
+	comp, err := c.delegate.Code(ctx, delegate.CodeRequest{Spec: in.Spec, Context: in.Context, Language: in.Language, Tier: tier})
+	if err != nil {
+		return delegationFailed(strings.TrimPrefix(err.Error(), "DELEGATION_FAILED: ")), nil, nil
+	}
+	return text(comp.Text + "\n" + delegationFooter([]*delegate.Completion{comp}, time.Since(start), "")), nil, nil
+}
+
+func (c *Coordinator) listLocalModels(ctx context.Context, _ *mcp.CallToolRequest, _ noArgs) (*mcp.CallToolResult, any, error) {
+	if c.delegateProblem != nil {
+		return toolError(c.delegateProblem.Error()), nil, nil
+	}
+	if !c.delegate.Configured() {
+		return text("no local model is configured: set " + delegate.EnvBaseURL + " and " + delegate.EnvModelQuality + ", or providers in " + c.opts.SettingsPath + "\n"), nil, nil
+	}
+	var b strings.Builder
+	for _, st := range c.delegate.ListModels(ctx, 3*time.Second) {
+		p := st.Provider
+		fmt.Fprintf(&b, "%s (%s): ", p.Name, p.BaseURL)
+		if st.OK {
+			fmt.Fprintf(&b, "answers (%s), serves %s", roundTook(st.Latency), strings.Join(nonEmpty(st.Models), ", "))
+		} else {
+			fmt.Fprintf(&b, "DOWN: %s", st.Err)
+		}
+		for _, t := range []delegate.Tier{delegate.Quality, delegate.Fast} {
+			m := p.Models[t]
+			fmt.Fprintf(&b, "; %s = %s", t, m)
+			if st.OK && len(st.Models) > 0 && !contains(st.Models, m) {
+				b.WriteString(" (not listed)")
+			}
+		}
+		if p.Price != nil {
+			fmt.Fprintf(&b, "; paid: $%g/$%g per million tokens in/out", p.Price.Input, p.Price.Output)
+		}
+		b.WriteString("\n")
+	}
+	return text(b.String()), nil, nil
+}
+
+func nonEmpty(models []string) []string {
+	if len(models) == 0 {
+		return []string{"(nothing listed)"}
+	}
+	return models
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Coordinator) delegateTask(ctx context.Context, req *mcp.CallToolRequest, in delegateTaskArgs) (*mcp.CallToolResult, any, error) {
+	if c.delegateProblem != nil {
+		return delegationFailed(c.delegateProblem.Error()), nil, nil
+	}
+	tier, err := delegate.ParseTier(in.Tier)
+	if err != nil {
+		return toolError(err.Error()), nil, nil
+	}
+	if strings.TrimSpace(in.Task) == "" {
+		return toolError("task is empty: describe what the snippet should find or do"), nil, nil
+	}
+	tr := delegate.TaskRequest{Task: in.Task, Tier: tier, MaxAttempts: in.MaxAttempts}
+	if token := progressToken(req); token != nil {
+		n := newNotifier(ctx, req.Session, token)
+		defer n.close()
+		tr.Progress = func(attempt, max int, msg string) { n.send(msg) }
+	}
+	start := time.Now()
+	res, err := c.delegate.Task(ctx, tr, taskEnv{c})
+	if res == nil { // the request was refused before any attempt
+		return toolError(err.Error()), nil, nil
+	}
+	if err != nil {
+		var b strings.Builder
+		b.WriteString(textcap.OneLine(err.Error(), 800))
+		if res.Snippet != "" {
+			fmt.Fprintf(&b, "\n// the last snippet:\n%s\n", strings.TrimRight(res.Snippet, "\n"))
+		}
+		return toolError(b.String()), nil, nil
+	}
+	out := res.Output
+	if out != "" && !strings.HasSuffix(out, "\n") {
+		out += "\n"
+	}
+	extra := fmt.Sprintf(" · %s", plural(res.Attempts, "attempt"))
+	return text(fmt.Sprintf("%s// the snippet (save_skill keeps it):\n%s\n%s", out, strings.TrimRight(res.Snippet, "\n"), delegationFooter(res.Completions, time.Since(start), extra))), nil, nil
+}
+
+// taskEnv gives a delegated task what the local model needs and runs its snippets.
+type taskEnv struct{ c *Coordinator }
+
+// briefTools bounds the tools whose declarations a delegated task gets.
+const briefTools = 6
+
+func (e taskEnv) Brief(ctx context.Context, task string) string {
+	c := e.c
+	var b strings.Builder
+	pkgs, _ := c.allStubs(ctx, searchWait)
+	var refs []toolRef
+	for _, h := range toolsearch.Search(pkgs, task, briefTools) {
+		refs = append(refs, toolRef{h.Pkg, h.Tool})
+	}
+	if len(refs) > 0 {
+		b.WriteString("Tool packages (tool X is func X(XArgs) (*XResult, error); XResult has Text() and typed fields):\n")
+		b.WriteString(c.declarations(refs))
+	}
+	list := c.skills.List()
+	skillPkgs, skillOf := skillPackages(list)
+	var seen []*codegen.Package
+	for _, h := range toolsearch.Search(skillPkgs, task, 3) {
+		if !containsPkg(seen, h.Pkg) && skillOf[h.Pkg].Broken == "" {
+			seen = append(seen, h.Pkg)
+		}
+	}
+	if len(seen) > 0 {
+		b.WriteString("\nSaved skills (import \"skills/<name>\", call in one line):\n")
+		for _, p := range seen {
+			b.WriteString(skillOf[p].Line())
+		}
+	}
+	b.WriteString("\nRules: optional arguments are pointers: mcp_tools.String(\"x\"), Int(3), Float(1.5), Bool(true). Errors: check every err and print it. Imports allowed: " +
+		strings.Join(sandbox.AllowedStdlib(), " ") + ", the tool packages and skills; no os, net, files or exec. The interpreter lacks min/max, range over func, slices.Sort* (use sort), errors.As into own types, generic inference from func literals, custom MarshalJSON.\n")
+	return b.String()
+}
+
+func containsPkg(list []*codegen.Package, p *codegen.Package) bool {
+	for _, q := range list {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+func (e taskEnv) Run(ctx context.Context, code string) (string, error) {
+	out, err := e.c.Execute(ctx, RunRequest{Tool: "delegate_task:run", Code: code})
+	if err != nil {
+		return "", err
+	}
+	if out.Err != nil {
+		msg := out.ErrText
+		if out.Output != "" {
+			msg += "\noutput before the failure:\n" + out.Output
+		}
+		return out.Output, fmt.Errorf("%s", msg)
+	}
+	return out.Output, nil
+}
