@@ -83,6 +83,8 @@ type Coordinator struct {
 	delegateProblem error
 	// skillsKick asks for a check of the skills that are due one (see watchSkills).
 	skillsKick chan struct{}
+	// skillsNote says why the team's skills are not available, or is empty.
+	skillsNote string
 
 	switchMu sync.Mutex // serialises config switches
 

@@ -46,12 +46,20 @@ func teamSkills(explicit, configPath string) string {
 
 // openSkills opens the workspace's skills library, checked in c's sandbox.
 func (c *Coordinator) openSkills(team string) error {
-	st, err := skills.Open(skills.Options{
+	opts := skills.Options{
 		Dir:     filepath.Join(c.store.Dir(), "skills"),
 		TeamDir: team,
 		Run:     c.runForSkills,
 		Stubs:   c.stubHashes,
-	})
+	}
+	st, err := skills.Open(opts)
+	if err != nil && team != "" && c.opts.KeepConfigProblems {
+		// serve goes on without the team's skills, and says so where the skills are listed.
+		c.log.Error("team skills not available", "err", err)
+		c.skillsNote = err.Error()
+		opts.TeamDir = ""
+		st, err = skills.Open(opts)
+	}
 	if err != nil {
 		return err
 	}
@@ -111,6 +119,8 @@ func (c *Coordinator) watchSkills(ctx context.Context) {
 		}
 		for _, r := range res {
 			switch {
+			case r.Inconclusive != "":
+				c.log.Info("skill not checked: a server it needs is not available", "skill", r.Name, "why", r.Inconclusive)
 			case r.Broken != "" && r.Broken != r.Was:
 				c.log.Warn("skill broken: it no longer passes its check", "skill", r.Name, "why", r.Broken)
 			case r.Broken == "" && r.Was != "":
@@ -203,7 +213,7 @@ func (c *Coordinator) skillNamed(server, name string) (string, bool) {
 // skillsSummary is list_servers' line about the skills.
 func (c *Coordinator) skillsSummary() string {
 	list := c.skills.List()
-	if len(list) == 0 {
+	if len(list) == 0 && c.skillsNote == "" {
 		return "skills: none saved yet\n"
 	}
 	var broken []string
@@ -216,6 +226,9 @@ func (c *Coordinator) skillsSummary() string {
 	if len(broken) > 0 {
 		line += ", BROKEN: " + strings.Join(broken, "; ")
 	}
+	if c.skillsNote != "" {
+		line += " (" + c.skillsNote + ")"
+	}
 	return line + "\n"
 }
 
@@ -223,6 +236,7 @@ func (c *Coordinator) deleteSkill(ctx context.Context, _ *mcp.CallToolRequest, i
 	if err := c.skills.Delete(ctx, in.Name); err != nil {
 		return toolError(err.Error()), nil, nil
 	}
+	c.kickSkills() // a skill that imports it no longer compiles
 	return text(fmt.Sprintf("deleted skills/%s\n", in.Name)), nil, nil
 }
 

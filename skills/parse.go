@@ -47,8 +47,17 @@ func checkName(name string) error {
 	case name == "main" || name == "mcp_tools" || name == "skills" || name == "init":
 		return fmt.Errorf("skill name %q is reserved; choose another", name)
 	}
+	if i := strings.LastIndexByte(name, '_'); i > 0 && slices.Contains(fileSuffixes, name[i+1:]) {
+		return fmt.Errorf("skill name %q ends in _%s, which Go reads as a file for tests or one system only (%s.go would be skipped); choose another", name, name[i+1:], name)
+	}
 	return nil
 }
+
+// fileSuffixes are the endings of a Go file name (_test, _GOOS, _GOARCH) that build
+// constraints read: <name>.go with one of them is skipped on some or all systems.
+var fileSuffixes = strings.Fields(`test aix android darwin dragonfly freebsd hurd illumos ios js
+linux nacl netbsd openbsd plan9 solaris wasip1 windows zos 386 amd64 arm arm64 loong64 mips
+mipsle mips64 mips64le ppc64 ppc64le riscv64 s390x wasm`)
 
 // stdNames are the last elements of the standard library's import paths (go list std, Go 1.26,
 // without internal and vendor): a skill of such a name would shadow, or be shadowed by, the
@@ -184,6 +193,9 @@ func parseSkill(name, src string) (*parsed, error) {
 		}
 	}
 	slices.Sort(p.imports)
+	if err := packageLevelCalls(fset, f); err != nil {
+		return nil, err
+	}
 	for _, d := range f.Decls {
 		fd, ok := d.(*ast.FuncDecl)
 		if !ok || fd.Recv != nil || !fd.Name.IsExported() {
@@ -205,6 +217,63 @@ func parseSkill(name, src string) (*parsed, error) {
 		return nil, &lineError{0, "the code exports no function: a skill offers at least one exported function (a capitalised name, with a doc comment) for snippets to call"}
 	}
 	return p, nil
+}
+
+// packageLevelCalls refuses the code of f that would run when the skill is imported, at every
+// snippet and every check, rather than when a function is called: an init function, and a
+// package-level variable initialised by a call to a tool package, the runtime, another skill,
+// a function of the skill itself or a function literal. Calls into the standard library
+// (regexp.MustCompile) stay allowed.
+func packageLevelCalls(fset *token.FileSet, f *ast.File) error {
+	ours := map[string]bool{}
+	for _, is := range f.Imports {
+		ip, _ := strconv.Unquote(is.Path.Value)
+		if ip != "mcp_tools" && !strings.HasPrefix(ip, "mcp_tools/") && !strings.HasPrefix(ip, "skills/") {
+			continue
+		}
+		if is.Name != nil {
+			ours[is.Name.Name] = true
+		} else {
+			ours[path.Base(ip)] = true
+		}
+	}
+	const why = "code outside functions runs at every import of the skill (each snippet, each check): move it into a function"
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil && d.Name.Name == "init" {
+				return &lineError{fset.Position(d.Pos()).Line, "a skill has no init function: " + why}
+			}
+		case *ast.GenDecl:
+			if d.Tok != token.VAR {
+				continue
+			}
+			var bad ast.Node
+			ast.Inspect(d, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok || bad != nil {
+					return bad == nil
+				}
+				switch fn := call.Fun.(type) {
+				case *ast.FuncLit:
+					bad = call
+				case *ast.Ident:
+					if types.Universe.Lookup(fn.Name) == nil { // make, len, int(x) stay allowed
+						bad = call
+					}
+				case *ast.SelectorExpr:
+					if x, ok := fn.X.(*ast.Ident); ok && ours[x.Name] {
+						bad = call
+					}
+				}
+				return bad == nil
+			})
+			if bad != nil {
+				return &lineError{fset.Position(bad.Pos()).Line, "a package-level variable calls a tool, a skill or a function of its own: " + why}
+			}
+		}
+	}
+	return nil
 }
 
 // firstSentence is the first sentence of a doc comment, on one line.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"go/format"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -65,16 +66,21 @@ func (s *Store) Save(ctx context.Context, req SaveRequest) (*Skill, error) {
 	if desc == "" {
 		return nil, errors.New("description is empty: say in a line what the skill does, or write doc comments")
 	}
-	now := time.Now().UTC()
 	sk := &Skill{Source: src, Meta: Meta{
 		Name: req.Name, Description: textcap.OneLine(desc, 300), Funcs: p.funcs, Imports: p.imports,
 		Example: strings.TrimSpace(req.Example), ReadOnly: req.ReadOnly && strings.TrimSpace(req.Example) != "",
-		Created: now, Updated: now, Checked: now,
 	}}
 	out, err := s.check(ctx, "save_skill", sk, p, treeFS{s: s, over: sk})
 	if err != nil {
+		if inconclusive(err) {
+			return nil, fmt.Errorf("the skill could not be checked now, so it is not saved: %v", errors.Unwrap(err))
+		}
 		return nil, err
 	}
+	// Stamped after the check: a skill saved meanwhile against the previous version of this
+	// one was checked before this Updated, so Drifted finds it due.
+	now := time.Now().UTC()
+	sk.Created, sk.Updated, sk.Checked = now, now, now
 	sk.ExampleOutput = out
 	sk.Source = store
 	if f, err := format.Source([]byte(store)); err == nil {
@@ -121,20 +127,28 @@ func (s *Store) checkRequest(req SaveRequest) error {
 // importable maps the package names a skill may use without an import line to their paths:
 // the allowed standard library, the runtime mcp_tools, the stub packages and the other skills.
 func (s *Store) importable(self string) map[string]string {
-	m := map[string]string{"mcp_tools": "mcp_tools"}
-	for _, p := range sandbox.AllowedStdlib() {
-		if name := path.Base(p); name != "v2" && m[name] == "" {
-			m[name] = p
+	// The order of a snippet's: the standard library wins, then the runtime, the stubs, and
+	// the skills last (a team skill named strings never stands in for the package).
+	m := map[string]string{}
+	add := func(name, ip string) {
+		if m[name] == "" {
+			m[name] = ip
 		}
 	}
-	for ip := range s.currentStubs() {
+	for _, p := range sandbox.AllowedStdlib() {
+		if name := path.Base(p); name != "v2" {
+			add(name, p)
+		}
+	}
+	add("mcp_tools", "mcp_tools")
+	for _, ip := range slices.Sorted(maps.Keys(s.currentStubs())) {
 		if name, ok := stubPackage(ip); ok {
-			m[name] = ip
+			add(name, ip)
 		}
 	}
 	for _, name := range s.names() {
 		if name != self {
-			m[name] = "skills/" + name
+			add(name, "skills/"+name)
 		}
 	}
 	return m
@@ -182,7 +196,7 @@ func (s *Store) check(ctx context.Context, tool string, sk *Skill, p *parsed, tr
 		return "", errors.New("skills cannot be checked here: no sandbox")
 	}
 	if _, err := s.opts.Run(ctx, tool, `import _ "skills/`+sk.Name+`"`, tree); err != nil {
-		return "", fmt.Errorf("the skill does not compile: %s", explain(sk.Name, p, err))
+		return "", &checkError{"the skill does not compile: " + explain(sk.Name, p, err), err}
 	}
 	if sk.Example == "" || (tool != "save_skill" && !sk.ReadOnly) {
 		return sk.ExampleOutput, nil
@@ -193,9 +207,25 @@ func (s *Store) check(ctx context.Context, tool string, sk *Skill, p *parsed, tr
 		if out != "" {
 			msg += "\noutput before the failure:\n" + textcap.OneLine(out, 500)
 		}
-		return "", errors.New(msg)
+		return "", &checkError{msg, err}
 	}
 	return out, nil
+}
+
+// checkError is a failed check: the message for the model, and the sandbox's error.
+type checkError struct {
+	msg string
+	err error
+}
+
+func (e *checkError) Error() string { return e.msg }
+func (e *checkError) Unwrap() error { return e.err }
+
+// inconclusive reports whether err says nothing about the skill itself: a server it needs
+// could not be reached, or the check was cut short.
+func inconclusive(err error) bool {
+	var se *sandbox.Error
+	return errors.As(err, &se) && (se.Kind == sandbox.KindUnavailable || se.Kind == sandbox.KindKilled)
 }
 
 // fileLineRE finds a position in a skill's file in an interpreter message.
@@ -229,6 +259,9 @@ type CheckResult struct {
 	Broken string
 	// Was is what Broken was before the check.
 	Was string
+	// Inconclusive says why the check could not judge the skill (a server it needs was
+	// unavailable); the skill is left as it was, and due for a check.
+	Inconclusive string
 }
 
 // Check checks the named skills again (every skill when none are named): each compiles against
@@ -242,8 +275,11 @@ func (s *Store) Check(ctx context.Context, names ...string) ([]CheckResult, erro
 	var out []CheckResult
 	for _, name := range names {
 		r, err := s.checkOne(ctx, name)
-		if err != nil {
-			return out, err
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		if err != nil { // unreadable, or its lock not had: that skill fails, the others go on
+			r = CheckResult{Name: name, Broken: err.Error(), Was: r.Was}
 		}
 		out = append(out, r)
 	}
@@ -265,6 +301,10 @@ func (s *Store) checkOne(ctx context.Context, name string) (CheckResult, error) 
 	if perr != nil {
 		r.Broken = perr.Error()
 	} else if out, err := s.check(ctx, "check_skill", sk, p, treeFS{s: s}); err != nil {
+		if inconclusive(err) { // the skill stays as it was, and due
+			r.Broken, r.Inconclusive = sk.Broken, err.Error()
+			return r, nil
+		}
 		r.Broken = err.Error()
 	} else if sk.Example != "" && sk.ReadOnly && out != sk.ExampleOutput {
 		r.Broken = fmt.Sprintf("the example's output changed: it printed %q at save, now %q", textcap.OneLine(sk.ExampleOutput, 300), textcap.OneLine(out, 300))
@@ -302,7 +342,7 @@ func (s *Store) Drifted() []string {
 			return v
 		}
 		sk := all[name]
-		if sk == nil || depth > len(all) {
+		if sk == nil || sk.unreadable || depth > len(all) {
 			return false
 		}
 		memo[name] = false // a cycle does not recurse
@@ -314,8 +354,14 @@ func (s *Store) Drifted() []string {
 				}
 				continue
 			}
+			// Due when the skill it imports changed since its check, or went missing or
+			// broken while it passed (a broken skill is not re-flagged by a broken import:
+			// that would never settle).
 			dep := all[strings.TrimPrefix(ip, "skills/")]
-			if dep != nil && (dep.Updated.After(sk.Checked) || (dep.Broken != "" && dep.Checked.After(sk.Checked)) || due(dep.Name, depth+1)) {
+			switch {
+			case dep == nil:
+				d = d || sk.Broken == ""
+			case dep.Updated.After(sk.Checked), sk.Broken == "" && dep.Broken != "" && dep.Checked.After(sk.Checked), due(dep.Name, depth+1):
 				d = true
 			}
 		}

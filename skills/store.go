@@ -80,6 +80,8 @@ type Skill struct {
 	// Team is true for a skill of Options.TeamDir; Shadows for a personal skill that hides a
 	// team skill of the same name.
 	Team, Shadows bool
+
+	unreadable bool // listed for its error: no check can change it
 }
 
 // ImportPath is "skills/<name>".
@@ -202,7 +204,7 @@ func (s *Store) List() []*Skill {
 	for _, name := range s.names() {
 		sk, err := s.load(name)
 		if err != nil {
-			sk = &Skill{Meta: Meta{Name: name, Broken: err.Error()}}
+			sk = &Skill{Meta: Meta{Name: name, Broken: err.Error()}, unreadable: true}
 		}
 		if sk != nil {
 			out = append(out, sk)
@@ -211,7 +213,7 @@ func (s *Store) List() []*Skill {
 	return out
 }
 
-// names returns the names of the skill directories, personal and team, sorted.
+// names returns the names of the skills, personal and team, sorted.
 func (s *Store) names() []string {
 	seen := map[string]bool{}
 	for _, dir := range []string{s.opts.Dir, s.opts.TeamDir} {
@@ -220,8 +222,14 @@ func (s *Store) names() []string {
 		}
 		ents, _ := os.ReadDir(dir)
 		for _, e := range ents {
-			if e.IsDir() && validName(e.Name()) == nil {
-				seen[e.Name()] = true
+			// A skill is a directory (or a link to one) holding <name>.go: an empty folder,
+			// a docs/ folder or a first save cut short before its source is none.
+			n := e.Name()
+			if validName(n) != nil {
+				continue
+			}
+			if fi, err := os.Stat(filepath.Join(dir, n, n+".go")); err == nil && fi.Mode().IsRegular() {
+				seen[n] = true
 			}
 		}
 	}
@@ -398,11 +406,9 @@ func (s *Store) Delete(ctx context.Context, name string) error {
 		return err
 	}
 	defer l.Unlock()
-	sk, err := readSkill(filepath.Join(s.opts.Dir, name), name)
-	if err != nil {
-		return err
-	}
-	if sk == nil {
+	// The directory goes whole, whatever its state: a skill whose skill.json is damaged can
+	// be deleted too.
+	if _, err := os.Stat(filepath.Join(s.opts.Dir, name, name+".go")); err != nil {
 		if t, _ := s.load(name); t != nil && t.Team {
 			return fmt.Errorf("skill %s is the team's (%s): remove it there, in the team's repository", name, s.opts.TeamDir)
 		}
@@ -437,6 +443,7 @@ func (t treeFS) Open(name string) (fs.File, error) {
 	m := fstest.MapFS{}
 	switch {
 	case name == "." || name == "skills":
+		m["skills"] = &fstest.MapFile{Mode: fs.ModeDir | 0o555} // present, if empty
 		names := t.s.names()
 		if t.over != nil && !slices.Contains(names, t.over.Name) {
 			names = append(names, t.over.Name)

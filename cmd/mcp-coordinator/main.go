@@ -327,10 +327,14 @@ func skillsCommand(ctx context.Context, c *coordinator.Coordinator, args []strin
 		results, err := lib.Check(ctx)
 		code := 0
 		for _, r := range results {
-			if r.Broken != "" {
+			switch {
+			case r.Inconclusive != "":
+				code = 1
+				fmt.Fprintf(stdout, "UNKNOWN %s: not checked: %s\n", r.Name, r.Inconclusive)
+			case r.Broken != "":
 				code = 1
 				fmt.Fprintf(stdout, "BROKEN  %s: %s\n", r.Name, r.Broken)
-			} else {
+			default:
 				fmt.Fprintf(stdout, "ok      %s\n", r.Name)
 			}
 		}

@@ -195,6 +195,12 @@ func readStats(r io.Reader, s *Stats) error {
 			s.BadLines++
 			continue
 		}
+		if s.First.IsZero() || e.Time.Before(s.First) {
+			s.First = e.Time
+		}
+		if e.Time.After(s.Last) {
+			s.Last = e.Time
+		}
 		switch e.Tool {
 		case ToolSaveSkill:
 			s.SkillSaves++
@@ -238,12 +244,6 @@ func readStats(r io.Reader, s *Stats) error {
 			t.ToolBytes += u.ToolBytes
 			t.ToolTokens += u.ToolTokens
 			s.PerServer[name] = t
-		}
-		if s.First.IsZero() || e.Time.Before(s.First) {
-			s.First = e.Time
-		}
-		if e.Time.After(s.Last) {
-			s.Last = e.Time
 		}
 	}
 }
