@@ -194,7 +194,11 @@ async function chatCompletion(body) {
     const session = new LlamaChatSession({contextSequence: sequence, chatWrapper, autoDisposeSequence: false});
     try {
         session.setChatHistory([...history.slice(0, -1)]);
-        let completionTokens = 0;
+        // The sequence's token meter counts every sampled token, including ones the session holds
+        // back from onToken (such as an incomplete UTF-8 sequence at the end).
+        const meter = sequence.tokenMeter;
+        const outputBefore = meter.usedOutputTokens;
+        let streamedTokens = 0;
         const started = performance.now();
         const result = await session.promptWithMeta(last.text, {
             maxTokens: Math.min(maxTokens, contextSize),
@@ -202,9 +206,10 @@ async function chatCompletion(body) {
             topP: body.top_p ?? undefined,
             seed: Number.isInteger(body.seed) ? body.seed : undefined,
             customStopTriggers: stop.length > 0 ? stop : undefined,
-            onToken: (tokens) => { completionTokens += tokens.length; }
+            onToken: (tokens) => { streamedTokens += tokens.length; }
         });
         const seconds = (performance.now() - started) / 1000;
+        const completionTokens = Math.max(meter.usedOutputTokens - outputBefore, streamedTokens);
         return {
             id: `chatcmpl-${randomUUID()}`,
             object: "chat.completion",
