@@ -1,7 +1,8 @@
 // Package testenv finds the real parts the integration tests use: the pinned npm servers and
 // clients in testdata/npm, the MCP conformance suite with its node 22 in testdata/conformance,
-// and the go-sdk example server installed into .bin, all by "bash .ci/install" (the README's
-// install step for the tests).
+// node-llama-cpp for the local LLM backend in testdata/llm (used by internal/llmtest), and the
+// go-sdk example server installed into .bin, all by "bash .ci/install" (the README's install
+// step for the tests).
 //
 // A test that needs a missing part calls [Require]: it skips with a message that says how to
 // install the part, unless MCP_COORDINATOR_REQUIRE_INTEGRATION=1 is set (as .ci/run does), in
