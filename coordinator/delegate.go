@@ -20,6 +20,9 @@ import (
 // settings file that could not be read (problem) leaves delegation failing with its reason.
 func (c *Coordinator) openDelegate(cfg delegate.Config, problem error) error {
 	c.delegateProblem = problem
+	if problem != nil { // the file's providers are not to be trusted: none are used
+		cfg = delegate.Config{}
+	}
 	cl, err := delegate.New(cfg.WithEnv(os.Getenv), &delegate.Options{Logger: c.log, Ledger: c.ledger})
 	if err != nil {
 		if !c.opts.KeepConfigProblems {

@@ -69,11 +69,16 @@ func loadSettings(path string) (Settings, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		line := 1 + bytes.Count(data[:min(int(dec.InputOffset()), len(data))], []byte("\n"))
+		off := dec.InputOffset()
 		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			line = 1 + bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n"))
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			off = se.Offset
+		case errors.As(err, &te):
+			off = te.Offset
 		}
+		line := 1 + bytes.Count(data[:min(int(off), len(data))], []byte("\n"))
 		return s, fmt.Errorf("settings %s: line %d: %v", path, line, err)
 	}
 	if s.MaxMemoryMiB < 0 || s.OutputChars < 0 || s.MaxTimeout < 0 {

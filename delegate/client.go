@@ -142,6 +142,9 @@ type Failure struct {
 	Reason string
 	// Tried holds each provider's failure, in order.
 	Tried []string
+	// TokensIn and TokensOut are what the failed answers used (an answer cut at max_tokens
+	// still cost its tokens), as their servers counted them.
+	TokensIn, TokensOut int
 }
 
 func (f *Failure) Error() string { return "DELEGATION_FAILED: " + f.Reason }
@@ -158,8 +161,10 @@ func (c *Client) Complete(ctx context.Context, req Request) (*Completion, error)
 		req.Tier = Quality
 	}
 	var tried []string
+	var spentIn, spentOut int
 	for _, p := range c.providers {
-		comp, reason := p.complete(ctx, req)
+		comp, reason, in, out := p.complete(ctx, req)
+		spentIn, spentOut = spentIn+in, spentOut+out
 		if comp != nil {
 			comp.Fallbacks, comp.Skipped = len(tried), tried
 			c.log.Info("delegation", "provider", p.Name, "model", comp.ModelRequested, "answered_by", comp.ModelReturned,
@@ -176,16 +181,17 @@ func (c *Client) Complete(ctx context.Context, req Request) (*Completion, error)
 	if len(tried) > 1 {
 		reason = strings.Join(tried, "; ")
 	}
-	return nil, &Failure{Reason: textcap.OneLine(reason, 600), Tried: tried}
+	return nil, &Failure{Reason: textcap.OneLine(reason, 600), Tried: tried, TokensIn: spentIn, TokensOut: spentOut}
 }
 
-// complete asks p once: the completion, or why not, in one line.
-func (p *provider) complete(ctx context.Context, req Request) (*Completion, string) {
+// complete asks p once: the completion, or why not in one line with the tokens the failed
+// answer used (in and out).
+func (p *provider) complete(ctx context.Context, req Request) (_ *Completion, _ string, in, out int) {
 	start := time.Now()
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, "cancelled while waiting for a free slot"
+		return nil, "cancelled while waiting for a free slot", 0, 0
 	}
 	defer func() { <-p.slots }()
 	model := p.Models[req.Tier]
@@ -199,7 +205,7 @@ func (p *provider) complete(ctx context.Context, req Request) (*Completion, stri
 	defer cancel()
 	hreq, err := http.NewRequestWithContext(rctx, http.MethodPost, p.BaseURL+"/chat/completions", bytes.NewReader(data))
 	if err != nil {
-		return nil, err.Error()
+		return nil, err.Error(), 0, 0
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	if p.APIKey != "" {
@@ -207,38 +213,38 @@ func (p *provider) complete(ctx context.Context, req Request) (*Completion, stri
 	}
 	resp, err := p.http.Do(hreq)
 	if err != nil {
-		return nil, transportReason(err, rctx, ctx, timeout)
+		return nil, transportReason(err, rctx, ctx, timeout), 0, 0
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return nil, "the connection dropped while reading the answer: " + transportReason(err, rctx, ctx, timeout)
+		return nil, "the connection dropped while reading the answer: " + transportReason(err, rctx, ctx, timeout), 0, 0
 	}
 	if len(raw) > maxBody {
-		return nil, fmt.Sprintf("the answer is above %d MiB", maxBody>>20)
+		return nil, fmt.Sprintf("the answer is above %d MiB", maxBody>>20), 0, 0
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Sprintf("HTTP %d: %s", resp.StatusCode, errorText(raw))
+		return nil, fmt.Sprintf("HTTP %d: %s", resp.StatusCode, errorText(raw)), 0, 0
 	}
 	var ans chatAnswer
 	if err := json.Unmarshal(raw, &ans); err != nil {
-		return nil, "the answer is not JSON: " + textcap.OneLine(string(raw), 120)
+		return nil, "the answer is not JSON: " + textcap.OneLine(string(raw), 120), 0, 0
 	}
 	if msg := errorText(raw); ans.Error != nil && msg != "" {
-		return nil, "the answer is an error: " + msg
+		return nil, "the answer is an error: " + msg, 0, 0
 	}
 	if len(ans.Choices) == 0 {
-		return nil, "the answer has no choices"
+		return nil, "the answer has no choices", 0, 0
 	}
 	ch := ans.Choices[0]
 	text, reason := stripReasoning(ch.Message.Content)
 	switch {
 	case reason != "":
-		return nil, reason
+		return nil, reason, ans.Usage.PromptTokens, ans.Usage.CompletionTokens
 	case ch.FinishReason == "length":
-		return nil, fmt.Sprintf("the answer was cut at max_tokens (finish_reason length) after %d tokens", ans.Usage.CompletionTokens)
+		return nil, fmt.Sprintf("the answer was cut at max_tokens (finish_reason length) after %d tokens", ans.Usage.CompletionTokens), ans.Usage.PromptTokens, ans.Usage.CompletionTokens
 	case strings.TrimSpace(text) == "":
-		return nil, "the model answered nothing"
+		return nil, "the model answered nothing", ans.Usage.PromptTokens, ans.Usage.CompletionTokens
 	}
 	comp := &Completion{Text: text, Provider: p.Name, ModelRequested: model, ModelReturned: ans.Model,
 		TokensIn: ans.Usage.PromptTokens, TokensOut: ans.Usage.CompletionTokens, Latency: time.Since(start)}
@@ -250,7 +256,7 @@ func (p *provider) complete(ctx context.Context, req Request) (*Completion, stri
 		comp.TokensOut = ledger.CountTokens(ch.Message.Content)
 	}
 	comp.Cost = p.Price.Cost(comp.TokensIn, comp.TokensOut)
-	return comp, ""
+	return comp, "", 0, 0
 }
 
 type chatAnswer struct {
@@ -350,6 +356,8 @@ func (c *Client) record(tool string, tier Tier, start time.Time, comps []*Comple
 	var f *Failure
 	if errors.As(err, &f) {
 		e.Error, e.Reason = "delegation failed", f.Reason
+		e.TokensIn += f.TokensIn
+		e.TokensOut += f.TokensOut
 		if len(comps) == 0 && len(c.providers) > 0 {
 			e.Provider, e.ModelRequested = c.providers[len(c.providers)-1].Name, c.providers[len(c.providers)-1].Models[tier]
 		}

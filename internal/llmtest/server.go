@@ -49,7 +49,10 @@ func Start(t testing.TB) (baseURL, model string) {
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(node, "serve.mjs", "--model", modelPath, "--name", ModelName, "--port", "0", "--exit-on-stdin-close")
+	// A fixed seed: each request always gets the same answer. 2,048 tokens at most: the
+	// tiny model ends its text on its own well before (see WriteTinyModel).
+	cmd := exec.Command(node, "serve.mjs", "--model", modelPath, "--name", ModelName, "--port", "0",
+		"--max-tokens", "2048", "--seed", "1", "--exit-on-stdin-close")
 	cmd.Dir = dir
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr

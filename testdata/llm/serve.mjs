@@ -2,9 +2,12 @@
 // delegation tests. It serves one GGUF model on 127.0.0.1, one request at a time, on one CPU
 // thread, and never builds llama.cpp (the prebuilt @node-llama-cpp/linux-x64 binary is used).
 //
-//   node serve.mjs --model PATH [--name NAME] [--port N] [--context-size N] [--exit-on-stdin-close]
+//   node serve.mjs --model PATH [--name NAME] [--port N] [--context-size N] [--max-tokens N]
+//                  [--seed N] [--exit-on-stdin-close]
 //
-// The same settings can come from LLM_MODEL, LLM_MODEL_NAME, LLM_PORT and LLM_CONTEXT_SIZE.
+// The same settings can come from LLM_MODEL, LLM_MODEL_NAME, LLM_PORT, LLM_CONTEXT_SIZE,
+// LLM_MAX_TOKENS and LLM_SEED. --max-tokens (default 256) and --seed (default: random) apply to
+// a request that sets none; a fixed seed makes every answer to the same request the same.
 // Port 0 (the default) picks a free port. Once the model is loaded the first line on stdout is
 // "listening http://127.0.0.1:PORT". Endpoints: GET /v1/models, GET /v1/models/{id},
 // POST /v1/chat/completions (non-streaming) and GET /health. Errors answer
@@ -21,6 +24,8 @@ function parseArgs(argv) {
         name: process.env.LLM_MODEL_NAME ?? "",
         port: process.env.LLM_PORT ?? "0",
         contextSize: process.env.LLM_CONTEXT_SIZE ?? "",
+        maxTokens: process.env.LLM_MAX_TOKENS ?? "256",
+        seed: process.env.LLM_SEED ?? "",
         exitOnStdinClose: false
     };
     for (let i = 0; i < argv.length; i++) {
@@ -34,6 +39,8 @@ function parseArgs(argv) {
             case "--name": opts.name = value(); break;
             case "--port": opts.port = value(); break;
             case "--context-size": opts.contextSize = value(); break;
+            case "--max-tokens": opts.maxTokens = value(); break;
+            case "--seed": opts.seed = value(); break;
             case "--exit-on-stdin-close": opts.exitOnStdinClose = true; break;
             default: fatal(`unknown argument ${arg}`);
         }
@@ -50,8 +57,11 @@ function fatal(message) {
     process.exit(2);
 }
 
-const DEFAULT_MAX_TOKENS = 256;
 const opts = parseArgs(process.argv.slice(2));
+const DEFAULT_MAX_TOKENS = Number(opts.maxTokens);
+const DEFAULT_SEED = opts.seed === "" ? undefined : Number(opts.seed);
+if (!Number.isInteger(DEFAULT_MAX_TOKENS) || DEFAULT_MAX_TOKENS < 1) fatal("bad --max-tokens");
+if (DEFAULT_SEED !== undefined && !Number.isInteger(DEFAULT_SEED)) fatal("bad --seed");
 
 if (opts.exitOnStdinClose) {
     process.stdin.on("end", () => process.exit(0));
@@ -62,7 +72,7 @@ for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => process.exi
 
 const llama = await getLlama({gpu: false, build: "never", logLevel: "error"});
 const model = await llama.loadModel({modelPath: opts.model, gpuLayers: 0});
-const contextSize = opts.contextSize !== "" ? Number(opts.contextSize) : Math.min(model.trainContextSize, 4096);
+const contextSize = opts.contextSize !== "" ? Number(opts.contextSize) : Math.min(model.trainContextSize, 8192);
 const context = await model.createContext({contextSize, threads: 1, sequences: 1});
 const sequence = context.getSequence();
 const chatWrapper = new GeneralChatWrapper();
@@ -204,7 +214,10 @@ async function chatCompletion(body) {
             maxTokens: Math.min(maxTokens, contextSize),
             temperature,
             topP: body.top_p ?? undefined,
-            seed: Number.isInteger(body.seed) ? body.seed : undefined,
+            // The whole vocabulary, as a plain sampler at this temperature would: a top-k cut
+            // would drop the end of text of the tiny model, whose logits are all near zero.
+            topK: Number.isInteger(body.top_k) ? body.top_k : 0,
+            seed: Number.isInteger(body.seed) ? body.seed : DEFAULT_SEED,
             customStopTriggers: stop.length > 0 ? stop : undefined,
             onToken: (tokens) => { streamedTokens += tokens.length; }
         });
