@@ -14,13 +14,14 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/mcp-coordinator/mcp-coordinator/delegate"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/llmtest"
 )
 
 // scripted is an OpenAI-compatible server that answers the chat completions in turn from
 // answers (the last one again when they run out), and lists the model "coder".
-func scripted(t *testing.T, answers ...string) (*httptest.Server, *atomic.Int64) {
+func scripted(t testing.TB, answers ...string) (*httptest.Server, *atomic.Int64) {
 	var n atomic.Int64
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/models" {
@@ -180,4 +181,43 @@ func TestDelegationRealEngine(t *testing.T) {
 	if out, isErr := f.call(t, "execute_code", map[string]any{"code": `p, _ := inventory.ListProducts(inventory.ListProductsArgs{}); fmt.Println(len(p.Products))`}); isErr || !strings.HasPrefix(out, "400\n") {
 		t.Errorf("execute_code after the delegations: %s", out)
 	}
+}
+
+// BenchmarkDelegateTaskAttempt times one delegate_task attempt whose model answers at once
+// (a scripted server), beside execute_code of the same snippet: the difference is what an
+// attempt costs besides generation (the brief: search and declarations; the check and run).
+func BenchmarkDelegateTaskAttempt(b *testing.B) {
+	snippet := "p, err := inventory.ListProducts(inventory.ListProductsArgs{Category: mcp_tools.String(\"tools\")})\nif err != nil {\n\tfmt.Println(err)\n\treturn\n}\nfmt.Println(len(p.Products))"
+	s, _ := scripted(b, snippet)
+	dir := b.TempDir()
+	exe, _ := os.Executable()
+	cfg, _ := json.Marshal(map[string]any{"mcpServers": map[string]any{"inventory": map[string]any{"command": exe, "args": []string{"demo-server", "inventory"}}}})
+	os.WriteFile(filepath.Join(dir, "mcp.json"), cfg, 0o644)
+	settings, _ := json.Marshal(map[string]any{"delegate": map[string]any{"providers": []any{map[string]any{"base_url": s.URL + "/v1", "models": map[string]string{"quality": "coder"}}}}})
+	os.WriteFile(filepath.Join(dir, "settings.json"), settings, 0o644)
+	c, err := New(Options{ConfigPath: filepath.Join(dir, "mcp.json"), Workspace: filepath.Join(dir, "ws"), SettingsPath: filepath.Join(dir, "settings.json"), ConfigPoll: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	c.Start(ctx)
+	if out, err := c.Run(ctx, "run", snippet, 0); err != nil || out.Err != nil {
+		b.Fatal(err, out.ErrText)
+	}
+	b.Run("execute_code", func(b *testing.B) {
+		for b.Loop() {
+			if out, err := c.Run(ctx, "run", snippet, 0); err != nil || out.Err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("delegate_task attempt", func(b *testing.B) {
+		for b.Loop() {
+			res, err := c.delegate.Task(ctx, delegate.TaskRequest{Task: "how many products in the tools category?"}, taskEnv{c})
+			if err != nil || res.Attempts != 1 {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -24,9 +24,14 @@ type fake struct {
 
 func newFake(t *testing.T) *fake {
 	f := &fake{release: make(chan struct{})}
-	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
+	newFakeServer(f)
 	t.Cleanup(f.Close)
 	return f
+}
+
+func newFakeServer(f *fake) *httptest.Server {
+	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
+	return f.Server
 }
 
 func answer(content, finish string) string {

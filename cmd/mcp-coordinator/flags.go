@@ -21,9 +21,9 @@ type command struct {
 }
 
 var commands = []command{
-	{"serve", "[--config F] [--workspace D] [--http ADDR [--token TOKEN]] [limits]",
+	{"serve", "[--config F] [--workspace D] [--settings F] [--http ADDR [--token TOKEN]] [limits]",
 		"run as an MCP server over stdio (what Claude Desktop and Claude Code start), or over Streamable HTTP",
-		[]string{"config", "workspace", "team-skills", "http", "token", "max-timeout", "max-memory", "output-chars"}},
+		[]string{"config", "workspace", "settings", "team-skills", "http", "token", "max-timeout", "max-memory", "output-chars"}},
 	{"generate", "[--config F] [--workspace D] [--server NAME]...",
 		"connect to the configured servers and write their Go packages",
 		[]string{"config", "workspace", "server"}},
@@ -52,6 +52,7 @@ var flagSpecs = []flagSpec{
 	{"workspace", "D", "workspace directory (default: $MCP_COORDINATOR_HOME, ~/.mcp-coordinator)"},
 	{"http", "ADDR", "serve Streamable HTTP at http://ADDR/mcp instead of stdio; ADDR is host:port or :port (loopback)"},
 	{"token", "TOKEN", "bearer token HTTP clients must send (default: $MCP_COORDINATOR_TOKEN; off loopback, generated and printed)"},
+	{"settings", "F", "the coordinator's settings: local model providers, limits, team skills (default: $MCP_COORDINATOR_SETTINGS, <workspace>/settings.json)"},
 	{"team-skills", "D", "read-only directory of the team's skills (default: $MCP_COORDINATOR_TEAM_SKILLS, .mcp-skills beside the config)"},
 	{"server", "NAME", "only this server; repeatable (default: every configured server)"},
 	{"timeout", "T", "time limit of this run (default: --max-timeout)"},
@@ -69,7 +70,7 @@ const timeForms = "seconds (8, 2.5) or a Go duration (90s, 1m30s)"
 // options are the values of every command's flags.
 type options struct {
 	config, workspace      string
-	teamSkills             string
+	teamSkills, settings   string
 	http, token            string
 	servers                multiFlag
 	timeout, maxTimeout    time.Duration
@@ -86,6 +87,8 @@ func (o *options) define(fs *flag.FlagSet, name string) {
 		fs.StringVar(&o.workspace, name, "", spec.help)
 	case "team-skills":
 		fs.StringVar(&o.teamSkills, name, "", spec.help)
+	case "settings":
+		fs.StringVar(&o.settings, name, "", spec.help)
 	case "http":
 		fs.StringVar(&o.http, name, "", spec.help)
 	case "token":

@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	mcp-coordinator serve       [--config F] [--workspace D] [limits]   MCP server over stdio
+//	mcp-coordinator serve       [--config F] [--workspace D] [--settings F] [limits]   MCP server over stdio
 //	mcp-coordinator serve       --http ADDR [--token TOKEN] [...]        MCP server over Streamable HTTP
 //	mcp-coordinator generate    [--config F] [--workspace D] [--server NAME]...
 //	mcp-coordinator run         [--config F] [--workspace D] [--timeout T] [limits] FILE|-
@@ -136,12 +136,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	c, err := coordinator.New(coordinator.Options{
-		ConfigPath:  o.config,
-		Workspace:   o.workspace,
-		TeamSkills:  o.teamSkills,
-		Logger:      logger,
-		MaxLimits:   sandbox.Limits{Timeout: o.maxTimeout, MemoryBytes: int64(o.maxMemory) << 20},
-		OutputChars: o.outputChars,
+		ConfigPath:   o.config,
+		Workspace:    o.workspace,
+		TeamSkills:   o.teamSkills,
+		SettingsPath: o.settings,
+		Logger:       logger,
+		MaxLimits:    sandbox.Limits{Timeout: o.maxTimeout, MemoryBytes: int64(o.maxMemory) << 20},
+		OutputChars:  o.outputChars,
 		// serve starts despite a config problem, so that the client shows it in the chat,
 		// and skills list, show and rm need no servers; generate, run and skills check fail
 		// fast with it.
