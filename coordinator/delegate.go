@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,7 +121,7 @@ func (c *Coordinator) listLocalModels(ctx context.Context, _ *mcp.CallToolReques
 		for _, t := range []delegate.Tier{delegate.Quality, delegate.Fast} {
 			m := p.Models[t]
 			fmt.Fprintf(&b, "; %s = %s", t, m)
-			if st.OK && len(st.Models) > 0 && !contains(st.Models, m) {
+			if st.OK && len(st.Models) > 0 && !slices.Contains(st.Models, m) {
 				b.WriteString(" (not listed)")
 			}
 		}
@@ -137,15 +138,6 @@ func nonEmpty(models []string) []string {
 		return []string{"(nothing listed)"}
 	}
 	return models
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *Coordinator) delegateTask(ctx context.Context, req *mcp.CallToolRequest, in delegateTaskArgs) (*mcp.CallToolResult, any, error) {
@@ -208,7 +200,7 @@ func (e taskEnv) Brief(ctx context.Context, task string) string {
 	skillPkgs, skillOf := skillPackages(list)
 	var seen []*codegen.Package
 	for _, h := range toolsearch.Search(skillPkgs, task, 3) {
-		if !containsPkg(seen, h.Pkg) && skillOf[h.Pkg].Broken == "" {
+		if !slices.Contains(seen, h.Pkg) && skillOf[h.Pkg].Broken == "" {
 			seen = append(seen, h.Pkg)
 		}
 	}
@@ -221,15 +213,6 @@ func (e taskEnv) Brief(ctx context.Context, task string) string {
 	b.WriteString("\nRules: optional arguments are pointers: mcp_tools.String(\"x\"), Int(3), Float(1.5), Bool(true). Errors: check every err and print it. Imports allowed: " +
 		strings.Join(sandbox.AllowedStdlib(), " ") + ", the tool packages and skills; no os, net, files or exec. The interpreter lacks min/max, range over func, slices.Sort* (use sort), errors.As into own types, generic inference from func literals, custom MarshalJSON.\n")
 	return b.String()
-}
-
-func containsPkg(list []*codegen.Package, p *codegen.Package) bool {
-	for _, q := range list {
-		if q == p {
-			return true
-		}
-	}
-	return false
 }
 
 func (e taskEnv) Run(ctx context.Context, code string) (string, error) {
