@@ -118,26 +118,42 @@ func (f *fixture) call(t *testing.T, tool string, args map[string]any) (string, 
 	return b.String(), res.IsError
 }
 
+// TestToolSurfaceIsSmall counts what every conversation pays for: the tool list and the
+// instructions, without a local model configured and with one (the delegation tools join).
 func TestToolSurfaceIsSmall(t *testing.T) {
-	f := newFixture(t, Options{})
-	res, err := f.cs.ListTools(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name   string
+		fix    func(t *testing.T) *fixture
+		tools  string
+		budget int
+	}{
+		{"no local model", func(t *testing.T) *fixture { return newFixture(t, Options{SettingsPath: filepath.Join(t.TempDir(), "none.json")}) },
+			"delete_skill execute_code generate_tools get_tool list_servers list_tools save_skill search_tools usage_stats", 1100},
+		{"a local model", func(t *testing.T) *fixture { return delegateFixture(t, "coder", "http://127.0.0.1:1/v1") },
+			"delegate_code delegate_task delete_skill execute_code generate_tools get_tool list_local_models list_servers list_tools save_skill search_tools usage_stats", 1300},
 	}
-	var names []string
-	for _, tl := range res.Tools {
-		names = append(names, tl.Name)
-	}
-	want := "delegate_code delegate_task delete_skill execute_code generate_tools get_tool list_local_models list_servers list_tools save_skill search_tools usage_stats"
-	if got := strings.Join(names, " "); got != want {
-		t.Errorf("tools = %s, want %s", got, want)
-	}
-	data, _ := json.Marshal(res.Tools)
-	tools := ledger.CountTokens(string(data))
-	instr := ledger.CountTokens(f.cs.InitializeResult().Instructions)
-	t.Logf("tool list: %d o200k tokens; instructions: %d", tools, instr)
-	if tools+instr > 1300 || instr == 0 {
-		t.Errorf("tool list %d + instructions %d o200k tokens: budget 1,300", tools, instr)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := tt.fix(t)
+			res, err := f.cs.ListTools(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, tl := range res.Tools {
+				names = append(names, tl.Name)
+			}
+			if got := strings.Join(names, " "); got != tt.tools {
+				t.Errorf("tools = %s, want %s", got, tt.tools)
+			}
+			data, _ := json.Marshal(res.Tools)
+			tools := ledger.CountTokens(string(data))
+			instr := ledger.CountTokens(f.cs.InitializeResult().Instructions)
+			t.Logf("tool list: %d o200k tokens; instructions: %d", tools, instr)
+			if tools+instr > tt.budget || instr == 0 {
+				t.Errorf("tool list %d + instructions %d o200k tokens: budget %d", tools, instr, tt.budget)
+			}
+		})
 	}
 }
 

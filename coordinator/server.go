@@ -64,6 +64,20 @@ func NewServer(c *Coordinator) *mcp.Server {
 	addTool(s, c, &mcp.Tool{Name: "delete_skill",
 		Description: "Delete a saved skill."},
 		c.deleteSkill)
+	// The delegation tools only when a local model is configured (or its settings have a
+	// problem to report): a conversation that cannot use them should not pay for them.
+	if c.delegate.Configured() || c.delegateProblem != nil {
+		addDelegateTools(s, c, ro)
+	}
+	addTool(s, c, &mcp.Tool{Name: "usage_stats", Annotations: ro,
+		Description: "Savings so far: runs, calls, tokens kept out of context, per server."},
+		c.usageStats)
+	s.AddReceivingMiddleware(checkCode)
+	return s
+}
+
+// addDelegateTools adds delegate_code, delegate_task and list_local_models.
+func addDelegateTools(s *mcp.Server, c *Coordinator, ro *mcp.ToolAnnotations) {
 	addTool(s, c, &mcp.Tool{Name: "delegate_code",
 		Description: "A free local model writes code to a spec (names, signature, behaviour); returns the code, or DELEGATION_FAILED: then do it yourself."},
 		c.delegateCode)
@@ -73,11 +87,6 @@ func NewServer(c *Coordinator) *mcp.Server {
 	addTool(s, c, &mcp.Tool{Name: "list_local_models", Annotations: ro,
 		Description: "Local model providers: models, tiers, health."},
 		c.listLocalModels)
-	addTool(s, c, &mcp.Tool{Name: "usage_stats", Annotations: ro,
-		Description: "Savings so far: runs, calls, tokens kept out of context, per server."},
-		c.usageStats)
-	s.AddReceivingMiddleware(checkCode)
-	return s
 }
 
 // checkCode answers an execute_code call whose code is missing or not a string in plain words,

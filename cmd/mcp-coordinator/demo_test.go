@@ -103,7 +103,7 @@ func TestInspectorDemoServers(t *testing.T) {
 	var list struct {
 		Tools []struct{ Name string } `json:"tools"`
 	}
-	if err := json.Unmarshal(out, &list); err != nil || len(list.Tools) != 12 {
+	if err := json.Unmarshal(out, &list); err != nil || len(list.Tools) != 9 {
 		t.Errorf("%s: %d tools, %v\n%s", readmeInspector, len(list.Tools), err, out)
 	}
 }

@@ -109,7 +109,7 @@ func TestInspectorEndToEnd(t *testing.T) {
 	for _, tl := range list.Tools {
 		names = append(names, tl.Name)
 	}
-	if got := strings.Join(names, " "); got != "delegate_code delegate_task delete_skill execute_code generate_tools get_tool list_local_models list_servers list_tools save_skill search_tools usage_stats" {
+	if got := strings.Join(names, " "); got != "delete_skill execute_code generate_tools get_tool list_servers list_tools save_skill search_tools usage_stats" {
 		t.Errorf("tools/list: %s", got)
 	}
 
