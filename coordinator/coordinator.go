@@ -77,10 +77,10 @@ type Coordinator struct {
 	ledger *ledger.Ledger
 	shapes *shapes.Book // what Text() held for tools without an output schema
 	skills *skills.Store
-	// delegate sends work to local models; delegateProblem says why delegation cannot work
-	// (a bad settings file), or is nil.
+	// delegate sends work to local models. settingsProblem says why the settings file is not
+	// used (delegation answers with it, list_servers shows it), or is nil.
 	delegate        *delegate.Client
-	delegateProblem error
+	settingsProblem error
 	// skillsKick asks for a check of the skills that are due one (see watchSkills).
 	skillsKick chan struct{}
 	// skillsNote says why the team's skills are not available, or is empty.

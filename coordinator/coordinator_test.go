@@ -127,7 +127,9 @@ func TestToolSurfaceIsSmall(t *testing.T) {
 		tools  string
 		budget int
 	}{
-		{"no local model", func(t *testing.T) *fixture { return newFixture(t, Options{SettingsPath: filepath.Join(t.TempDir(), "none.json")}) },
+		{"no local model", func(t *testing.T) *fixture {
+			return newFixture(t, Options{SettingsPath: filepath.Join(t.TempDir(), "none.json")})
+		},
 			"delete_skill execute_code generate_tools get_tool list_servers list_tools save_skill search_tools usage_stats", 1100},
 		{"a local model", func(t *testing.T) *fixture { return delegateFixture(t, "coder", "http://127.0.0.1:1/v1") },
 			"delegate_code delegate_task delete_skill execute_code generate_tools get_tool list_local_models list_servers list_tools save_skill search_tools usage_stats", 1300},

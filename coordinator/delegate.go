@@ -20,7 +20,7 @@ import (
 // openDelegate makes the client of the providers that cfg and the environment configure. A
 // settings file that could not be read (problem) leaves delegation failing with its reason.
 func (c *Coordinator) openDelegate(cfg delegate.Config, problem error) error {
-	c.delegateProblem = problem
+	c.settingsProblem = problem
 	if problem != nil { // the file's providers are not to be trusted: none are used
 		cfg = delegate.Config{}
 	}
@@ -29,7 +29,7 @@ func (c *Coordinator) openDelegate(cfg delegate.Config, problem error) error {
 		if !c.opts.KeepConfigProblems {
 			return fmt.Errorf("settings %s: %w", c.opts.SettingsPath, err)
 		}
-		c.delegateProblem = fmt.Errorf("settings %s: %w", c.opts.SettingsPath, err)
+		c.settingsProblem = fmt.Errorf("settings %s: %w", c.opts.SettingsPath, err)
 		cl, _ = delegate.New(delegate.Config{}, &delegate.Options{Logger: c.log, Ledger: c.ledger})
 	}
 	c.delegate = cl
@@ -84,8 +84,8 @@ func roundTook(d time.Duration) time.Duration {
 }
 
 func (c *Coordinator) delegateCode(ctx context.Context, _ *mcp.CallToolRequest, in delegateCodeArgs) (*mcp.CallToolResult, any, error) {
-	if c.delegateProblem != nil {
-		return delegationFailed(c.delegateProblem.Error()), nil, nil
+	if c.settingsProblem != nil {
+		return delegationFailed(c.settingsProblem.Error()), nil, nil
 	}
 	tier, err := delegate.ParseTier(in.Tier)
 	if err != nil {
@@ -103,8 +103,8 @@ func (c *Coordinator) delegateCode(ctx context.Context, _ *mcp.CallToolRequest, 
 }
 
 func (c *Coordinator) listLocalModels(ctx context.Context, _ *mcp.CallToolRequest, _ noArgs) (*mcp.CallToolResult, any, error) {
-	if c.delegateProblem != nil {
-		return toolError(c.delegateProblem.Error()), nil, nil
+	if c.settingsProblem != nil {
+		return toolError(c.settingsProblem.Error()), nil, nil
 	}
 	if !c.delegate.Configured() {
 		return text("no local model is configured: set " + delegate.EnvBaseURL + " and " + delegate.EnvModelQuality + ", or providers in " + c.opts.SettingsPath + "\n"), nil, nil
@@ -112,7 +112,7 @@ func (c *Coordinator) listLocalModels(ctx context.Context, _ *mcp.CallToolReques
 	var b strings.Builder
 	for _, st := range c.delegate.ListModels(ctx, 3*time.Second) {
 		p := st.Provider
-		fmt.Fprintf(&b, "%s (%s): ", p.Name, p.BaseURL)
+		fmt.Fprintf(&b, "%s (%s): ", p.Name, p.URL())
 		if st.OK {
 			fmt.Fprintf(&b, "answers (%s), serves %s", roundTook(st.Latency), strings.Join(nonEmpty(st.Models), ", "))
 		} else {
@@ -141,8 +141,8 @@ func nonEmpty(models []string) []string {
 }
 
 func (c *Coordinator) delegateTask(ctx context.Context, req *mcp.CallToolRequest, in delegateTaskArgs) (*mcp.CallToolResult, any, error) {
-	if c.delegateProblem != nil {
-		return delegationFailed(c.delegateProblem.Error()), nil, nil
+	if c.settingsProblem != nil {
+		return delegationFailed(c.settingsProblem.Error()), nil, nil
 	}
 	tier, err := delegate.ParseTier(in.Tier)
 	if err != nil {
@@ -162,11 +162,12 @@ func (c *Coordinator) delegateTask(ctx context.Context, req *mcp.CallToolRequest
 	if res == nil { // the request was refused before any attempt
 		return toolError(err.Error()), nil, nil
 	}
+	snippet, _ := textcap.Cut(strings.TrimRight(res.Snippet, "\n"), maxSnippetChars)
 	if err != nil {
 		var b strings.Builder
 		b.WriteString(textcap.OneLine(err.Error(), 800))
-		if res.Snippet != "" {
-			fmt.Fprintf(&b, "\n// the last snippet:\n%s\n", strings.TrimRight(res.Snippet, "\n"))
+		if snippet != "" {
+			fmt.Fprintf(&b, "\n// the last snippet:\n%s\n", snippet)
 		}
 		return toolError(b.String()), nil, nil
 	}
@@ -175,8 +176,12 @@ func (c *Coordinator) delegateTask(ctx context.Context, req *mcp.CallToolRequest
 		out += "\n"
 	}
 	extra := fmt.Sprintf(" · %s", plural(res.Attempts, "attempt"))
-	return text(fmt.Sprintf("%s// the snippet (save_skill keeps it):\n%s\n%s", out, strings.TrimRight(res.Snippet, "\n"), delegationFooter(res.Completions, time.Since(start), extra))), nil, nil
+	return text(fmt.Sprintf("%s// the snippet (save_skill keeps it):\n%s\n%s", out, snippet, delegationFooter(res.Completions, time.Since(start), extra))), nil, nil
 }
+
+// maxSnippetChars bounds the snippet a delegate_task answer shows: the model's text may be
+// anything, and the answer goes into the planner's context.
+const maxSnippetChars = 8000
 
 // taskEnv gives a delegated task what the local model needs and runs its snippets.
 type taskEnv struct{ c *Coordinator }

@@ -50,9 +50,12 @@
 //
 // # The tool surface
 //
-// [NewServer] registers seven tools (list_servers, list_tools, search_tools, get_tool,
-// generate_tools, execute_code, usage_stats) and the server's instructions; a test keeps their
-// cost under budget. Every failure, a snippet's included, is a tool result with isError set and
+// [NewServer] registers nine tools (list_servers, list_tools, search_tools, get_tool,
+// generate_tools, execute_code, save_skill, delete_skill, usage_stats), three more when a local
+// model is configured (delegate_code, delegate_task, list_local_models), and the server's
+// instructions; a test keeps their cost under budget. The skills library (package skills) and
+// the local models (package delegate) are wired here: list_tools {"server": "skills"},
+// get_tool "skills.<name>" and search_tools show the skills. Every failure, a snippet's included, is a tool result with isError set and
 // a message the model can act on, and a handler that panics answers with an internal error
 // instead of taking the server down. No tool adds servers or runs anything on the host: the
 // config file is the only source of servers, and a config change that adds or changes a server

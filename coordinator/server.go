@@ -66,7 +66,7 @@ func NewServer(c *Coordinator) *mcp.Server {
 		c.deleteSkill)
 	// The delegation tools only when a local model is configured (or its settings have a
 	// problem to report): a conversation that cannot use them should not pay for them.
-	if c.delegate.Configured() || c.delegateProblem != nil {
+	if c.delegate.Configured() || c.settingsProblem != nil {
 		addDelegateTools(s, c, ro)
 	}
 	addTool(s, c, &mcp.Tool{Name: "usage_stats", Annotations: ro,
@@ -211,6 +211,9 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 		fmt.Fprintf(&b, "%s: skipped (%s)\n", s.Name, s.Reason)
 	}
 	b.WriteString(c.skillsSummary())
+	if c.settingsProblem != nil {
+		fmt.Fprintf(&b, "settings: %s (their defaults apply)\n", textcap.OneLine(c.settingsProblem.Error(), 300))
+	}
 	c.mu.Lock()
 	if c.configNote != "" {
 		b.WriteString(c.configNote + "\n")

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"time"
 
 	"github.com/mcp-coordinator/mcp-coordinator/delegate"
@@ -56,35 +57,56 @@ func settingsPath(explicit, workspace string) string {
 }
 
 // loadSettings reads the settings file at path; a missing file is empty settings. A file that
-// is not valid is an error that names the file, the line and what is wrong.
+// is not valid gives empty settings (none of its values is used) and an error that names the
+// file, the line and what is wrong.
 func loadSettings(path string) (Settings, error) {
-	var s Settings
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return s, nil
+		return Settings{}, nil
 	}
 	if err != nil {
-		return s, fmt.Errorf("settings %s: %w", path, err)
+		return Settings{}, fmt.Errorf("settings %s: %w", path, err)
 	}
+	var s Settings
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		off := dec.InputOffset()
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			off = se.Offset
-		case errors.As(err, &te):
-			off = te.Offset
-		}
-		line := 1 + bytes.Count(data[:min(int(off), len(data))], []byte("\n"))
-		return s, fmt.Errorf("settings %s: line %d: %v", path, line, err)
+	err = dec.Decode(&s)
+	if err == nil && dec.More() {
+		err = errors.New("more JSON after the settings object")
 	}
-	if s.MaxMemoryMiB < 0 || s.OutputChars < 0 || s.MaxTimeout < 0 {
-		return s, fmt.Errorf("settings %s: limits are not negative", path)
+	if err != nil {
+		return Settings{}, fmt.Errorf("settings %s: line %d: %v", path, errorLine(data, dec, err), err)
+	}
+	switch {
+	case s.MaxMemoryMiB < 0, s.OutputChars < 0, s.MaxTimeout < 0:
+		return Settings{}, fmt.Errorf("settings %s: max_timeout, max_memory_mib and output_chars are not negative", path)
 	}
 	return s, nil
+}
+
+// quotedRE finds a quoted name or value in a decoding error: unknown field "x", duration "y".
+var quotedRE = regexp.MustCompile(`"([^"]+)"`)
+
+// errorLine is the line of data that err, from dec, is about: at the offset a syntax or type
+// error gives, else at the first mention of the name or value the message quotes, else where
+// the decoder stopped.
+func errorLine(data []byte, dec *json.Decoder, err error) int {
+	off := int(dec.InputOffset())
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = int(se.Offset)
+	case errors.As(err, &te):
+		off = int(te.Offset)
+	default:
+		if m := quotedRE.FindStringSubmatch(err.Error()); m != nil {
+			if i := bytes.Index(data, []byte(`"`+m[1]+`"`)); i >= 0 {
+				off = i
+			}
+		}
+	}
+	return 1 + bytes.Count(data[:min(max(off, 0), len(data))], []byte("\n"))
 }
 
 // apply fills the zero fields of opts from s.

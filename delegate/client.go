@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -143,8 +144,10 @@ type Failure struct {
 	// Tried holds each provider's failure, in order.
 	Tried []string
 	// TokensIn and TokensOut are what the failed answers used (an answer cut at max_tokens
-	// still cost its tokens), as their servers counted them.
+	// still cost its tokens), as their servers counted them, and Cost what priced providers
+	// charged for them.
 	TokensIn, TokensOut int
+	Cost                float64
 }
 
 func (f *Failure) Error() string { return "DELEGATION_FAILED: " + f.Reason }
@@ -162,9 +165,11 @@ func (c *Client) Complete(ctx context.Context, req Request) (*Completion, error)
 	}
 	var tried []string
 	var spentIn, spentOut int
+	var spent float64
 	for _, p := range c.providers {
 		comp, reason, in, out := p.complete(ctx, req)
-		spentIn, spentOut = spentIn+in, spentOut+out
+		reason = p.redact(reason)
+		spentIn, spentOut, spent = spentIn+in, spentOut+out, spent+p.Price.Cost(in, out)
 		if comp != nil {
 			comp.Fallbacks, comp.Skipped = len(tried), tried
 			c.log.Info("delegation", "provider", p.Name, "model", comp.ModelRequested, "answered_by", comp.ModelReturned,
@@ -181,7 +186,17 @@ func (c *Client) Complete(ctx context.Context, req Request) (*Completion, error)
 	if len(tried) > 1 {
 		reason = strings.Join(tried, "; ")
 	}
-	return nil, &Failure{Reason: textcap.OneLine(reason, 600), Tried: tried, TokensIn: spentIn, TokensOut: spentOut}
+	return nil, &Failure{Reason: textcap.OneLine(reason, 600), Tried: tried, TokensIn: spentIn, TokensOut: spentOut, Cost: spent}
+}
+
+// redact removes p's API key and the password of its URL from text: a server may echo them.
+func (p *provider) redact(text string) string {
+	for _, secret := range []string{strings.TrimSpace(p.APIKey), p.password()} {
+		if len(secret) >= 4 {
+			text = strings.ReplaceAll(text, secret, "[secret]")
+		}
+	}
+	return text
 }
 
 // complete asks p once: the completion, or why not in one line with the tokens the failed
@@ -230,30 +245,31 @@ func (p *provider) complete(ctx context.Context, req Request) (_ *Completion, _ 
 	if err := json.Unmarshal(raw, &ans); err != nil {
 		return nil, "the answer is not JSON: " + textcap.OneLine(string(raw), 120), 0, 0
 	}
-	if msg := errorText(raw); ans.Error != nil && msg != "" {
-		return nil, "the answer is an error: " + msg, 0, 0
+	if len(ans.Error) > 0 && string(ans.Error) != "null" {
+		return nil, "the answer is an error: " + errorText(raw), 0, 0
 	}
 	if len(ans.Choices) == 0 {
 		return nil, "the answer has no choices", 0, 0
 	}
 	ch := ans.Choices[0]
-	text, reason := stripReasoning(ch.Message.Content)
+	in, out = int(ans.Usage.PromptTokens), int(ans.Usage.CompletionTokens)
+	text, reason := stripReasoning(string(ch.Message.Content))
 	switch {
 	case reason != "":
-		return nil, reason, ans.Usage.PromptTokens, ans.Usage.CompletionTokens
+		return nil, reason, in, out
 	case ch.FinishReason == "length":
-		return nil, fmt.Sprintf("the answer was cut at max_tokens (finish_reason length) after %d tokens", ans.Usage.CompletionTokens), ans.Usage.PromptTokens, ans.Usage.CompletionTokens
+		return nil, fmt.Sprintf("the answer was cut at max_tokens (finish_reason length) after %d tokens", out), in, out
 	case strings.TrimSpace(text) == "":
-		return nil, "the model answered nothing", ans.Usage.PromptTokens, ans.Usage.CompletionTokens
+		return nil, "the model answered nothing", in, out
 	}
 	comp := &Completion{Text: text, Provider: p.Name, ModelRequested: model, ModelReturned: ans.Model,
-		TokensIn: ans.Usage.PromptTokens, TokensOut: ans.Usage.CompletionTokens, Latency: time.Since(start)}
+		TokensIn: in, TokensOut: out, Latency: time.Since(start)}
 	if comp.TokensIn == 0 && comp.TokensOut == 0 {
 		comp.Estimated = true
 		for _, m := range req.Messages {
 			comp.TokensIn += ledger.CountTokens(m.Content)
 		}
-		comp.TokensOut = ledger.CountTokens(ch.Message.Content)
+		comp.TokensOut = ledger.CountTokens(string(ch.Message.Content))
 	}
 	comp.Cost = p.Price.Cost(comp.TokensIn, comp.TokensOut)
 	return comp, "", 0, 0
@@ -263,15 +279,60 @@ type chatAnswer struct {
 	Model   string `json:"model"`
 	Choices []struct {
 		Message struct {
-			Content string `json:"content"`
+			Content content `json:"content"`
 		} `json:"message"`
 		FinishReason string `json:"finish_reason"`
 	} `json:"choices"`
 	Usage struct {
-		PromptTokens     int `json:"prompt_tokens"`
-		CompletionTokens int `json:"completion_tokens"`
+		PromptTokens     flexInt `json:"prompt_tokens"`
+		CompletionTokens flexInt `json:"completion_tokens"`
 	} `json:"usage"`
 	Error json.RawMessage `json:"error"`
+}
+
+// content is a message's content: a string, or an array of parts whose text parts are joined
+// (as some servers and proxies send it); null is empty.
+type content string
+
+func (c *content) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*c = content(s)
+		return nil
+	}
+	var parts []struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(b, &parts); err != nil {
+		return nil // another shape: no text
+	}
+	var t strings.Builder
+	for _, p := range parts {
+		if p.Type == "" || p.Type == "text" {
+			t.WriteString(p.Text)
+		}
+	}
+	*c = content(t.String())
+	return nil
+}
+
+// flexInt is a count sent as a number or as a string of one; anything else is 0.
+type flexInt int
+
+func (n *flexInt) UnmarshalJSON(b []byte) error {
+	var f float64
+	if json.Unmarshal(b, &f) == nil {
+		*n = flexInt(f)
+		return nil
+	}
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		if v, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+			*n = flexInt(v)
+		}
+	}
+	return nil
 }
 
 // transportReason says why a request failed before an answer: a timeout of its own, the
@@ -324,15 +385,39 @@ func errorText(raw []byte) string {
 	return textcap.OneLine(string(raw), 200)
 }
 
-var thinkRE = regexp.MustCompile(`(?s)<think>.*?</think>`)
+var thinkTagRE = regexp.MustCompile(`(?i)</?think>`)
 
-// stripReasoning removes <think>...</think> blocks from content; an unterminated one is a
-// failure (the model ran out of tokens while reasoning). reasoning_content and reasoning
-// arrive in fields of their own, which are never read.
+// stripReasoning removes the reasoning at the start of content: a <think>...</think> block
+// (nested ones and any case included), or, when a chat template opened the block in the prompt,
+// everything up to a first </think> with no <think> before it. An opening block never closed is
+// a failure (the model ran out of tokens while reasoning). Tags later in the answer (code that
+// mentions them) stay. reasoning_content and reasoning arrive in fields of their own, which are
+// never read.
 func stripReasoning(content string) (string, string) {
-	text := thinkRE.ReplaceAllString(content, "")
-	if strings.Contains(text, "<think>") {
-		return "", "the answer ends inside <think>: the model was still reasoning"
+	text := strings.TrimLeft(content, " \t\r\n")
+	tags := thinkTagRE.FindAllStringIndex(text, -1)
+	switch {
+	case len(tags) == 0:
+	case tags[0][0] == 0 && !strings.HasPrefix(text[tags[0][0]:tags[0][1]], "</"):
+		depth := 0
+		end := -1
+		for _, t := range tags {
+			if strings.HasPrefix(text[t[0]:t[1]], "</") {
+				depth--
+			} else {
+				depth++
+			}
+			if depth == 0 {
+				end = t[1]
+				break
+			}
+		}
+		if end < 0 {
+			return "", "the answer ends inside <think>: the model was still reasoning"
+		}
+		text = text[end:]
+	case strings.HasPrefix(text[tags[0][0]:tags[0][1]], "</"):
+		text = text[tags[0][1]:]
 	}
 	return strings.TrimSpace(text), ""
 }
@@ -358,10 +443,11 @@ func (c *Client) record(tool string, tier Tier, start time.Time, comps []*Comple
 		e.Error, e.Reason = "delegation failed", f.Reason
 		e.TokensIn += f.TokensIn
 		e.TokensOut += f.TokensOut
+		e.CostUSD += f.Cost
 		if len(comps) == 0 && len(c.providers) > 0 {
 			e.Provider, e.ModelRequested = c.providers[len(c.providers)-1].Name, c.providers[len(c.providers)-1].Models[tier]
 		}
-		e.Fallbacks += len(f.Tried)
+		e.Fallbacks += max(0, len(f.Tried)-1) // the providers that failed before the last
 	} else if err != nil {
 		e.Error, e.Reason = "internal", textcap.OneLine(err.Error(), 300)
 	}

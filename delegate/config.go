@@ -82,7 +82,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("duration %q: %w", s, err)
+		return fmt.Errorf("duration %q: use seconds (90) or text (\"90s\", \"3m\")", s)
 	}
 	*d = Duration(v)
 	return nil
@@ -110,15 +110,34 @@ func (cfg Config) WithEnv(getenv func(string) string) Config {
 	if base == "" {
 		return cfg
 	}
-	p := Provider{Name: "local", BaseURL: base, APIKey: getenv(EnvAPIKey), Models: map[Tier]string{}}
-	if m := getenv(EnvModelQuality); m != "" {
+	p := Provider{Name: "local", BaseURL: base, APIKey: strings.TrimSpace(getenv(EnvAPIKey)), Models: map[Tier]string{}}
+	if m := strings.TrimSpace(getenv(EnvModelQuality)); m != "" {
 		p.Models[Quality] = m
 	}
-	if m := getenv(EnvModelFast); m != "" {
+	if m := strings.TrimSpace(getenv(EnvModelFast)); m != "" {
 		p.Models[Fast] = m
 	}
 	out := Config{Providers: append([]Provider{p}, cfg.Providers...)}
 	return out
+}
+
+// URL is BaseURL with any password replaced by xxxxx, to show.
+func (p *Provider) URL() string {
+	u, err := url.Parse(p.BaseURL)
+	if err != nil {
+		return "(not a URL)"
+	}
+	return u.Redacted()
+}
+
+// password is the password in BaseURL, or "".
+func (p *Provider) password() string {
+	u, err := url.Parse(p.BaseURL)
+	if err != nil || u.User == nil {
+		return ""
+	}
+	pw, _ := u.User.Password()
+	return pw
 }
 
 // check validates p and fills its defaults; getenv reads APIKeyEnv.
@@ -127,9 +146,13 @@ func (p *Provider) check(i int, getenv func(string) string) error {
 	if p.Name != "" {
 		where += " (" + p.Name + ")"
 	}
-	u, err := url.Parse(strings.TrimRight(p.BaseURL, "/"))
+	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(p.BaseURL), "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%s: base_url %q: give the API root, such as http://127.0.0.1:8080/v1", where, p.BaseURL)
+		shown := "(not a URL)"
+		if err == nil {
+			shown = u.Redacted()
+		}
+		return fmt.Errorf("%s: base_url %s: give the API root, such as http://127.0.0.1:8080/v1", where, shown)
 	}
 	p.BaseURL = u.String()
 	if p.Name == "" {
@@ -164,7 +187,7 @@ func (p *Provider) check(i int, getenv func(string) string) error {
 	}
 	p.Timeout = t
 	if p.APIKey == "" && p.APIKeyEnv != "" {
-		p.APIKey = getenv(p.APIKeyEnv)
+		p.APIKey = strings.TrimSpace(getenv(p.APIKeyEnv))
 	}
 	if p.Price != nil && (p.Price.Input < 0 || p.Price.Output < 0) {
 		return fmt.Errorf("%s: a price is not negative", where)

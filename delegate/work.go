@@ -125,24 +125,28 @@ func (c *Client) Code(ctx context.Context, req CodeRequest) (comp *Completion, e
 	return comp, nil
 }
 
-var fenceRE = regexp.MustCompile("(?s)```[A-Za-z0-9_+.#-]*[ \t]*\r?\n(.*?)\r?\n?```")
+var fenceRE = regexp.MustCompile("(?s)```[^\n`]*\r?\n(.*?)\r?\n?```")
 
-// Artifact returns the code in a model's answer: the longest fenced block when there is one,
-// else the whole answer, trimmed.
+// Artifact returns the code in a model's answer: the longest fenced block when there is one
+// (an empty block is empty code), else the whole answer, trimmed.
 func Artifact(text string) string {
-	best := ""
-	for _, m := range fenceRE.FindAllStringSubmatch(text, -1) {
-		if len(m[1]) > len(best) {
-			best = m[1]
-		}
-	}
-	if best == "" {
-		best = text
-		if i := strings.Index(best, "```"); i >= 0 { // an opening fence never closed
-			best = best[i+3:]
-			if nl := strings.IndexByte(best, '\n'); nl >= 0 {
-				best = best[nl+1:]
+	blocks := fenceRE.FindAllStringSubmatch(text, -1)
+	if len(blocks) > 0 {
+		best := ""
+		for _, m := range blocks {
+			if len(m[1]) > len(best) {
+				best = m[1]
 			}
+		}
+		return strings.TrimSpace(best)
+	}
+	best := text
+	if i := strings.Index(best, "```"); i >= 0 { // an opening fence never closed
+		best = best[i+3:]
+		if nl := strings.IndexByte(best, '\n'); nl >= 0 {
+			best = best[nl+1:]
+		} else {
+			best = ""
 		}
 	}
 	return strings.TrimSpace(best)

@@ -17,7 +17,7 @@ import (
 
 // fixture is why most of the suite's server scenarios do not apply: they call tools, prompts or
 // resources by the names of the suite's own fixture server (the "everything" servers the SDKs
-// write for it). The coordinator serves its own seven tools and no fixtures.
+// write for it). The coordinator serves its own tools and no fixtures.
 const fixture = "calls the suite's fixture "
 
 // conformanceScenarios is every server scenario of the pinned @modelcontextprotocol/conformance

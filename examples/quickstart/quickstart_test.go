@@ -24,7 +24,7 @@ func TestQuickstart(t *testing.T) {
 	}
 	got := out.String()
 	for _, re := range []string{
-		`the model sees 7 coordinator tools \(\d+ o200k tokens\)`,
+		`the model sees 9 coordinator tools \(\d+ o200k tokens\)`,
 		`inventory: ready, 1 tool,`,
 		`func RecentOrders\(RecentOrdersArgs\) \(\*RecentOrdersResult, error\)`,
 		`\d+ products to restock; top 5:\n    \w{3}-\d{4} stock \d+, sold \d+ in 30 days`,
