@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -190,7 +192,8 @@ func BenchmarkDelegateTaskAttempt(b *testing.B) {
 	os.WriteFile(filepath.Join(dir, "mcp.json"), cfg, 0o644)
 	settings, _ := json.Marshal(map[string]any{"delegate": map[string]any{"providers": []any{map[string]any{"base_url": s.URL + "/v1", "models": map[string]string{"quality": "coder"}}}}})
 	os.WriteFile(filepath.Join(dir, "settings.json"), settings, 0o644)
-	c, err := New(Options{ConfigPath: filepath.Join(dir, "mcp.json"), Workspace: filepath.Join(dir, "ws"), SettingsPath: filepath.Join(dir, "settings.json"), ConfigPoll: -1})
+	c, err := New(Options{ConfigPath: filepath.Join(dir, "mcp.json"), Workspace: filepath.Join(dir, "ws"), SettingsPath: filepath.Join(dir, "settings.json"), ConfigPoll: -1,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}

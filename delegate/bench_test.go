@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"testing"
 )
@@ -15,7 +16,8 @@ func BenchmarkClientOverhead(b *testing.B) {
 	f := &fake{release: make(chan struct{})}
 	srv := newFakeServer(f)
 	defer srv.Close()
-	c, err := New(Config{Providers: []Provider{{BaseURL: srv.URL + "/v1", Models: map[Tier]string{Quality: "ok"}}}}, nil)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	c, err := New(Config{Providers: []Provider{{BaseURL: srv.URL + "/v1", Models: map[Tier]string{Quality: "ok"}}}}, &Options{Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}
