@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
 	"github.com/mcp-coordinator/mcp-coordinator/delegate"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/stubstore"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/textcap"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/toolsearch"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
@@ -233,4 +236,39 @@ func (e taskEnv) Run(ctx context.Context, code string) (string, error) {
 		return out.Output, fmt.Errorf("%s", msg)
 	}
 	return out.Output, nil
+}
+
+// StatsText is the ledger's summary (usage_stats, mcp-coordinator stats), plus what the first
+// priced provider among providers would have charged for the tokens generated locally.
+func StatsText(st ledger.Stats, providers []delegate.Provider) string {
+	out := st.String()
+	if st.LocalTokensIn+st.LocalTokensOut == 0 {
+		return out
+	}
+	for _, p := range providers {
+		if p.Price != nil {
+			return out + fmt.Sprintf("\nat %s's price the local tokens would have cost $%.4f", p.Name, p.Price.Cost(st.LocalTokensIn, st.LocalTokensOut))
+		}
+	}
+	return out
+}
+
+// Stats is StatsText for the workspace's ledger and the providers of the settings file
+// (settings: as Options.SettingsPath; empty means the default) and the environment.
+func Stats(workspace, settings string) (string, error) {
+	dir, err := stubstore.ResolveWorkspace(workspace)
+	if err != nil {
+		return "", err
+	}
+	st, err := ledger.New(filepath.Join(dir, "usage.jsonl")).ReadStats()
+	if err != nil {
+		return "", err
+	}
+	var providers []delegate.Provider
+	if s, err := loadSettings(settingsPath(settings, dir)); err == nil {
+		if cl, err := delegate.New(s.Delegate.WithEnv(os.Getenv), nil); err == nil {
+			providers = cl.Providers()
+		}
+	}
+	return StatsText(st, providers), nil
 }

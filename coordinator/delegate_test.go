@@ -95,6 +95,12 @@ func TestDelegateCodeOverMCP(t *testing.T) {
 	if !strings.Contains(out, "delegations: 1, 100% succeeded, fallback rate 100%; 20 tokens generated locally") {
 		t.Errorf("usage_stats:\n%s", out)
 	}
+	// With a priced provider configured, the summary says what the local tokens would have cost.
+	st, _ := f.c.ledger.ReadStats()
+	priced := []delegate.Provider{{Name: "local"}, {Name: "remote", Price: &delegate.Price{Input: 1e6, Output: 2e6}}}
+	if got := StatsText(st, priced); !strings.HasSuffix(got, "at remote's price the local tokens would have cost $140.0000") {
+		t.Errorf("StatsText:\n%s", got)
+	}
 	if out, isErr := f.call(t, "delegate_code", map[string]any{"spec": "x", "tier": "huge"}); !isErr || !strings.Contains(out, "use quality or fast") {
 		t.Errorf("bad tier: %s", out)
 	}

@@ -628,5 +628,5 @@ func (c *Coordinator) usageStats(ctx context.Context, _ *mcp.CallToolRequest, _ 
 	if err != nil {
 		return toolError(err.Error()), nil, nil
 	}
-	return text(st.String()), nil, nil
+	return text(StatsText(st, c.delegate.Providers())), nil, nil
 }

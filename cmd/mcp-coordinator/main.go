@@ -34,9 +34,7 @@ import (
 
 	"github.com/mcp-coordinator/mcp-coordinator/coordinator"
 	"github.com/mcp-coordinator/mcp-coordinator/examples/demoservers"
-	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/stdio"
-	"github.com/mcp-coordinator/mcp-coordinator/internal/stubstore"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/process"
 )
@@ -123,7 +121,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stdout, "mcp-coordinator", coordinator.Version)
 		return 0
 	case "stats":
-		return stats(o.workspace, stdout, stderr)
+		return stats(o.workspace, o.settings, stdout, stderr)
 	case "demo-server":
 		if err := demoservers.Serve(ctx, args[0]); err != nil && !errors.Is(err, context.Canceled) {
 			fmt.Fprintln(stderr, "mcp-coordinator demo-server:", err)
@@ -352,18 +350,13 @@ func skillsCommand(ctx context.Context, c *coordinator.Coordinator, args []strin
 	return 2
 }
 
-func stats(workspace string, stdout, stderr io.Writer) int {
-	dir, err := stubstore.ResolveWorkspace(workspace)
-	if err != nil {
-		fmt.Fprintln(stderr, "mcp-coordinator stats:", err)
-		return 2
-	}
-	st, err := ledger.New(filepath.Join(dir, "usage.jsonl")).ReadStats()
+func stats(workspace, settings string, stdout, stderr io.Writer) int {
+	text, err := coordinator.Stats(workspace, settings)
 	if err != nil {
 		fmt.Fprintln(stderr, "mcp-coordinator stats:", err)
 		return 1
 	}
-	fmt.Fprintln(stdout, st)
+	fmt.Fprintln(stdout, text)
 	return 0
 }
 
