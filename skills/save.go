@@ -156,15 +156,21 @@ func (s *Store) importable(self string) map[string]string {
 
 // lastVersion is the highest version in dir's history, 0 when none.
 func lastVersion(dir string) int {
+	last := historyLast(dir)
+	if sk, _ := readSkill(dir, filepath.Base(dir)); sk != nil && sk.Version > last {
+		last = sk.Version
+	}
+	return last
+}
+
+// historyLast is the highest version number among dir's history files, 0 when none.
+func historyLast(dir string) int {
 	ents, _ := os.ReadDir(filepath.Join(dir, ".history"))
 	last := 0
 	for _, e := range ents {
 		if n, err := strconv.Atoi(strings.TrimSuffix(e.Name(), ".json")); err == nil && n > last {
 			last = n
 		}
-	}
-	if sk, _ := readSkill(dir, filepath.Base(dir)); sk != nil && sk.Version > last {
-		last = sk.Version
 	}
 	return last
 }

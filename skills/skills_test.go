@@ -474,6 +474,17 @@ func TestSaveCutShort(t *testing.T) {
 	if err != nil || sk.Version != 3 {
 		t.Errorf("the next save: %v, version %d, want 3", err, sk.Version)
 	}
+	// A first save cut short after its source, before skill.json: its version is read whole
+	// from the history (it was read as a skill written by hand, description and all lost).
+	dir2 := t.TempDir()
+	st2, _ := skills.Open(skills.Options{Dir: dir2, Run: fastRun})
+	if _, err := st2.Save(ctx, skills.SaveRequest{Name: "shout", Description: "only", Code: shout, Example: "fmt.Println(1)"}); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir2, "shout", "skill.json"))
+	if sk, err := st2.Get("shout"); err != nil || sk.Description != "only" || sk.Version != 1 || sk.Example == "" {
+		t.Errorf("a first save cut short: %v %+v", err, sk)
+	}
 	// An edit by hand is taken as it is.
 	edited := strings.Replace(second, "in capitals", "edited by hand", 1)
 	os.WriteFile(filepath.Join(dir, "shout", "shout.go"), []byte(edited), 0o644)

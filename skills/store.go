@@ -286,6 +286,12 @@ func readSkill(dir, name string) (*Skill, error) {
 	data, err := os.ReadFile(filepath.Join(dir, "skill.json"))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		// A first save cut short after its source: the history holds that version whole.
+		if v := savedVersion(dir, sum(sk.Source)); v != nil {
+			sk.Meta, sk.Source = v.Meta, v.Source
+			sk.Name = name
+			return sk, nil
+		}
 		return byHand(sk, name)
 	case err != nil:
 		return nil, fmt.Errorf("skill %s: %w", name, err)
@@ -321,6 +327,16 @@ func savedLater(dir string, v int, sha string) bool {
 			return true
 		}
 	}
+}
+
+// savedVersion returns the newest version in dir's history whose source has the sha, or nil.
+func savedVersion(dir string, sha string) *version {
+	for n := historyLast(dir); n > 0; n-- {
+		if h, err := readVersion(dir, n); err == nil && h.Meta.SourceSHA256 == sha {
+			return h
+		}
+	}
+	return nil
 }
 
 // byHand describes sk from its source alone: a skill written or edited by hand, never checked.
