@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -76,14 +77,7 @@ func delegationFooter(comps []*delegate.Completion, took time.Duration, extra st
 	if last.ModelReturned != "" && last.ModelReturned != model {
 		model += " (answered as " + last.ModelReturned + ")"
 	}
-	return fmt.Sprintf("[%s %s · %d→%d tokens%s · %s%s]", last.Provider, model, in, out, est, roundTook(took), extra)
-}
-
-func roundTook(d time.Duration) time.Duration {
-	if d < time.Second {
-		return d.Round(time.Millisecond)
-	}
-	return d.Round(100 * time.Millisecond)
+	return fmt.Sprintf("[%s %s · %d→%d tokens%s · %s%s]", last.Provider, model, in, out, est, roundDuration(took), extra)
 }
 
 func (c *Coordinator) delegateCode(ctx context.Context, _ *mcp.CallToolRequest, in delegateCodeArgs) (*mcp.CallToolResult, any, error) {
@@ -99,8 +93,10 @@ func (c *Coordinator) delegateCode(ctx context.Context, _ *mcp.CallToolRequest, 
 	}
 	start := time.Now()
 	comp, err := c.delegate.Code(ctx, delegate.CodeRequest{Spec: in.Spec, Context: in.Context, Language: in.Language, Tier: tier})
-	if err != nil {
-		return delegationFailed(strings.TrimPrefix(err.Error(), "DELEGATION_FAILED: ")), nil, nil
+	if f := (*delegate.Failure)(nil); errors.As(err, &f) {
+		return delegationFailed(f.Reason), nil, nil
+	} else if err != nil {
+		return toolError(err.Error()), nil, nil
 	}
 	return text(comp.Text + "\n" + delegationFooter([]*delegate.Completion{comp}, time.Since(start), "")), nil, nil
 }
@@ -117,7 +113,7 @@ func (c *Coordinator) listLocalModels(ctx context.Context, _ *mcp.CallToolReques
 		p := st.Provider
 		fmt.Fprintf(&b, "%s (%s): ", p.Name, p.URL())
 		if st.OK {
-			fmt.Fprintf(&b, "answers (%s), serves %s", roundTook(st.Latency), strings.Join(nonEmpty(st.Models), ", "))
+			fmt.Fprintf(&b, "answers (%s), serves %s", roundDuration(st.Latency), strings.Join(nonEmpty(st.Models), ", "))
 		} else {
 			fmt.Fprintf(&b, "DOWN: %s", st.Err)
 		}

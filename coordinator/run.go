@@ -67,12 +67,7 @@ type RunRequest struct {
 // direct client would have shown them), and the time.
 func (o *RunOutcome) Footer() string {
 	u := o.Usage
-	took := time.Duration(u.DurationMS * float64(time.Millisecond))
-	if took < time.Second {
-		took = took.Round(time.Millisecond)
-	} else {
-		took = took.Round(100 * time.Millisecond)
-	}
+	took := roundDuration(time.Duration(u.DurationMS * float64(time.Millisecond)))
 	note := ""
 	if o.Note != "" {
 		note = " · " + o.Note
@@ -107,7 +102,7 @@ func (c *Coordinator) Execute(ctx context.Context, req RunRequest) (*RunOutcome,
 	}
 	var note string
 	if max := c.maxTimeout(); timeout > max {
-		note = fmt.Sprintf("timeout %s is above the maximum: ran with %s", roundTimeout(timeout), max)
+		note = fmt.Sprintf("timeout %s is above the maximum: ran with %s", roundDuration(timeout), max)
 		timeout = max
 	}
 	start := time.Now()
@@ -219,8 +214,9 @@ func (c *Coordinator) maxTimeout() time.Duration {
 	return sandbox.DefaultLimits.Timeout
 }
 
-// roundTimeout shows a requested timeout without a long fraction.
-func roundTimeout(d time.Duration) time.Duration {
+// roundDuration shows a duration without a long fraction: milliseconds below a second, tenths
+// of a second above.
+func roundDuration(d time.Duration) time.Duration {
 	if d >= time.Second {
 		return d.Round(100 * time.Millisecond)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -62,7 +63,10 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	}
 	c := &Client{log: o.Logger, ledger: o.Ledger}
 	for i, p := range cfg.Providers {
-		p.Models = cloneModels(p.Models)
+		p.Models = maps.Clone(p.Models)
+		if p.Models == nil {
+			p.Models = map[Tier]string{}
+		}
 		if err := p.check(i, o.Getenv); err != nil {
 			return nil, err
 		}
@@ -80,14 +84,6 @@ func New(cfg Config, opts *Options) (*Client, error) {
 		})
 	}
 	return c, nil
-}
-
-func cloneModels(m map[Tier]string) map[Tier]string {
-	out := map[Tier]string{}
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // Configured reports whether the client has a provider.
@@ -191,7 +187,7 @@ func (c *Client) Complete(ctx context.Context, req Request) (*Completion, error)
 
 // redact removes p's API key and the password of its URL from text: a server may echo them.
 func (p *provider) redact(text string) string {
-	for _, secret := range []string{strings.TrimSpace(p.APIKey), p.password()} {
+	for _, secret := range []string{p.APIKey, p.password()} {
 		if len(secret) >= 4 {
 			text = strings.ReplaceAll(text, secret, "[secret]")
 		}

@@ -110,7 +110,7 @@ func (cfg Config) WithEnv(getenv func(string) string) Config {
 	if base == "" {
 		return cfg
 	}
-	p := Provider{Name: "local", BaseURL: base, APIKey: strings.TrimSpace(getenv(EnvAPIKey)), Models: map[Tier]string{}}
+	p := Provider{Name: "local", BaseURL: base, APIKey: getenv(EnvAPIKey), Models: map[Tier]string{}}
 	if m := strings.TrimSpace(getenv(EnvModelQuality)); m != "" {
 		p.Models[Quality] = m
 	}
@@ -187,8 +187,9 @@ func (p *Provider) check(i int, getenv func(string) string) error {
 	}
 	p.Timeout = t
 	if p.APIKey == "" && p.APIKeyEnv != "" {
-		p.APIKey = strings.TrimSpace(getenv(p.APIKeyEnv))
+		p.APIKey = getenv(p.APIKeyEnv)
 	}
+	p.APIKey = strings.TrimSpace(p.APIKey) // a key read from a file keeps its newline
 	if p.Price != nil && (p.Price.Input < 0 || p.Price.Output < 0) {
 		return fmt.Errorf("%s: a price is not negative", where)
 	}

@@ -53,15 +53,9 @@ func TestUsageStringsKeepAnswer(t *testing.T) {
 // content as an array of parts (Mistral and some proxies): the text is the answer; at the very
 // least the reason must not claim that a valid JSON body "is not JSON".
 func TestContentPartsArray(t *testing.T) {
-	comp, err := reviewComplete(t, `{"model":"m","choices":[{"message":{"content":[{"type":"text","text":"hello"}]},"finish_reason":"stop"}]}`)
-	if err != nil {
-		if strings.Contains(err.Error(), "not JSON") {
-			t.Fatalf("valid JSON reported as not JSON: %v", err)
-		}
-		return
-	}
-	if comp.Text != "hello" {
-		t.Fatalf("text %q", comp.Text)
+	comp, err := reviewComplete(t, `{"model":"m","choices":[{"message":{"content":[{"type":"text","text":"hel"},{"type":"image_url"},{"type":"text","text":"lo"}]},"finish_reason":"stop"}]}`)
+	if err != nil || comp.Text != "hello" {
+		t.Fatalf("got %v, %v", comp, err)
 	}
 }
 
@@ -221,14 +215,15 @@ func TestAPIKeyNotInFailure(t *testing.T) {
 	}
 }
 
-// A key with a trailing newline (read from a file into the env) must not be echoed in the error.
+// A key with a trailing newline (read from a file) is trimmed: the request goes out, and the
+// key is never echoed in an error.
 func TestBadKeyNotInFailure(t *testing.T) {
 	p := prov(reviewServer(t, answer("ok", "stop")), "m")
 	p.APIKey = "sk-SECRET-123\n"
 	c := client(t, p)
 	_, err := c.Complete(context.Background(), Request{Messages: []Message{{"user", "x"}}})
-	if err != nil && strings.Contains(err.Error(), "SECRET") {
-		t.Fatalf("key in failure: %v", err)
+	if err != nil {
+		t.Fatalf("a key with a trailing newline failed the request: %v", err)
 	}
 }
 
@@ -294,8 +289,8 @@ func TestPaidFailureCost(t *testing.T) {
 	}
 }
 
-// Gzip and chunked answers decode; a truncated gzip body fails in one line.
-func TestGzipAndTruncated(t *testing.T) {
+// A body cut short of its Content-Length fails in one line.
+func TestTruncatedBody(t *testing.T) {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "5000")
 		fmt.Fprint(w, `{"choices":[{"message":{"content":"hi"`)
@@ -303,16 +298,15 @@ func TestGzipAndTruncated(t *testing.T) {
 	defer s.Close()
 	c := client(t, prov(s.URL, "m"))
 	_, err := c.Complete(context.Background(), Request{Messages: []Message{{"user", "x"}}})
-	if err == nil || strings.Contains(err.Error(), "\n") {
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "dropped") {
 		t.Fatalf("%v", err)
 	}
-	t.Log(err)
 }
 
 // A tag in another case is still reasoning (<THINK> from some fine-tunes).
 func TestUppercaseThink(t *testing.T) {
 	comp, err := reviewComplete(t, answer("<THINK>private</THINK>ANSWER", "stop"))
-	if err == nil && comp.Text != "ANSWER" {
-		t.Fatalf("text %q", comp.Text)
+	if err != nil || comp.Text != "ANSWER" {
+		t.Fatalf("got %v, %v", comp, err)
 	}
 }

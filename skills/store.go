@@ -84,9 +84,6 @@ type Skill struct {
 	unreadable bool // listed for its error: no check can change it
 }
 
-// ImportPath is "skills/<name>".
-func (s *Skill) ImportPath() string { return "skills/" + s.Name }
-
 // Meta is what skill.json holds about a skill.
 type Meta struct {
 	Name        string `json:"name"`
@@ -167,9 +164,8 @@ func same(a, b string) bool {
 	return os.SameFile(fa, fb)
 }
 
-// Dir returns the personal skills directory; TeamDir the team's, or "".
-func (s *Store) Dir() string     { return s.opts.Dir }
-func (s *Store) TeamDir() string { return s.opts.TeamDir }
+// Dir returns the personal skills directory.
+func (s *Store) Dir() string { return s.opts.Dir }
 
 // Get returns the skill name, personal first, or an error that lists the skills there are.
 func (s *Store) Get(name string) (*Skill, error) {
