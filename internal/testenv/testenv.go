@@ -94,3 +94,15 @@ func Conformance(t testing.TB) (node, cli string) {
 	Require(t, nerr == nil && cerr == nil, "the MCP conformance suite and node 22 (testdata/conformance, linux-x64)", InstallStep)
 	return node, cli
 }
+
+// WasmCacheDir returns the directory of the wasm engine's compilation cache that the tests of
+// every package (and the bench) share, so that the runner module is compiled once per
+// machine, not once per test binary: $MCP_COORDINATOR_WASM_CACHE, else
+// mcp-coordinator-test-wasm-cache in the temporary directory. wazero keys its entries by the
+// module's hash and its own version.
+func WasmCacheDir() string {
+	if d := os.Getenv("MCP_COORDINATOR_WASM_CACHE"); d != "" {
+		return d
+	}
+	return filepath.Join(os.TempDir(), "mcp-coordinator-test-wasm-cache")
+}

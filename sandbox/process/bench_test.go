@@ -57,16 +57,7 @@ func runAndMeasure(b *testing.B, e *Engine, req *sandbox.Request, warm bool, che
 		}
 	}
 	b.StopTimer()
-	reportPercentiles(b, durs)
-}
-
-func reportPercentiles(b *testing.B, durs []time.Duration) {
-	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
-	at := func(p float64) float64 {
-		return float64(durs[int(float64(len(durs)-1)*p)].Microseconds()) / 1000
-	}
-	b.ReportMetric(at(0.50), "p50-ms")
-	b.ReportMetric(at(0.99), "p99-ms")
+	sandboxtest.ReportPercentiles(b, durs)
 }
 
 func BenchmarkTrivial(b *testing.B) {
@@ -168,7 +159,7 @@ func benchToolCall(b *testing.B, cs *mcp.ClientSession) {
 			directCall(b, cs)
 			durs = append(durs, time.Since(start))
 		}
-		reportPercentiles(b, durs)
+		sandboxtest.ReportPercentiles(b, durs)
 	})
 	req := &sandbox.Request{
 		Source:   `r, err := demo.Echo(demo.EchoArgs{Message: "hi"}); if err != nil { panic(err) }; fmt.Println(r.Text())`,

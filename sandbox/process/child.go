@@ -10,11 +10,13 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // child is the parent's handle on one runner process.
 type child struct {
-	cmd    *exec.Cmd
+	cmd    *exec.Cmd // nil for a runner of Options.Runner (ext)
+	ext    *Runner
 	fw     *frameWriter // the runner's stdin
 	stdin  io.Closer
 	stdout *bufio.Reader
@@ -23,9 +25,12 @@ type child struct {
 
 	ready chan struct{} // closed once the ready frame was read, or startup failed (err set)
 	err   error
+	// pooled is set while the runner waits in the engine's pool.
+	pooled atomic.Bool
 
 	waitOnce sync.Once
 	waitErr  error
+	status   string // how the runner ended, once wait returned
 }
 
 // stderrHead is how much of a runner's stderr is kept: the Go runtime prints the reason of a
@@ -70,6 +75,25 @@ func startChild(command []string, warm bool) (*child, error) {
 	return c, nil
 }
 
+// startExt starts a runner with Options.Runner.
+func startExt(start func(args []string, stderr io.Writer) (*Runner, error), warm bool) (*child, error) {
+	c := &child{stderr: &headWriter{max: stderrHead}, ready: make(chan struct{})}
+	args := []string{RunnerArg}
+	if warm {
+		args = append(args, warmArg)
+	}
+	r, err := start(args, c.stderr)
+	if err != nil {
+		return nil, err
+	}
+	c.ext = r
+	c.stdin = r.Stdin
+	c.fw = &frameWriter{w: r.Stdin}
+	c.stdout = bufio.NewReaderSize(r.Stdout, 64<<10)
+	go c.awaitReady()
+	return c, nil
+}
+
 // awaitReady reads the runner's ready frame.
 func (c *child) awaitReady() {
 	defer close(c.ready)
@@ -99,6 +123,16 @@ func (c *child) stderrSuffix() string {
 	return ""
 }
 
+// isReady reports whether startup has ended (without waiting for it).
+func (c *child) isReady() bool {
+	select {
+	case <-c.ready:
+		return true
+	default:
+		return false
+	}
+}
+
 // failed reports whether startup has failed (without waiting for it).
 func (c *child) failed() bool {
 	select {
@@ -110,6 +144,10 @@ func (c *child) failed() bool {
 }
 
 func (c *child) kill() {
+	if c.ext != nil {
+		c.ext.Kill()
+		return
+	}
 	if c.cmd.Process != nil {
 		_ = c.cmd.Process.Kill()
 	}
@@ -118,14 +156,23 @@ func (c *child) kill() {
 // wait reaps the runner; it is safe to call more than once.
 func (c *child) wait() error {
 	c.waitOnce.Do(func() {
+		if c.ext != nil {
+			c.status = c.ext.Wait()
+			return
+		}
 		c.waitErr = c.cmd.Wait()
+		if c.cmd.ProcessState != nil {
+			c.status = c.cmd.ProcessState.String()
+		}
 	})
 	return c.waitErr
 }
 
 func (c *child) cleanup() {
 	c.stdin.Close()
-	os.RemoveAll(c.dir)
+	if c.dir != "" {
+		os.RemoveAll(c.dir)
+	}
 }
 
 // headWriter keeps the first max bytes written to it and discards the rest.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"runtime"
@@ -32,6 +33,12 @@ type Options struct {
 	// executable with the single argument RunnerArg; that program must call MaybeRunAsRunner
 	// first thing in main. A pooled runner gets one more argument, "warm".
 	Command []string
+	// Runner, when set, starts the runners instead of Command: the same runner (a program
+	// calling MaybeRunAsRunner) run somewhere other than a child process. The wasm engine runs
+	// it inside wazero. Runner is called from the engine's goroutines, possibly at once; args
+	// are the runner's arguments after the program's name (RunnerArg, then "warm" for a pooled
+	// runner), and the runner's stderr must go to stderr, whose head tells why a runner died.
+	Runner func(args []string, stderr io.Writer) (*Runner, error)
 	// MaxToolArgsBytes bounds the JSON arguments of one tool call. Zero means 4 MiB.
 	MaxToolArgsBytes int
 	// MaxToolResultBytes bounds one tool result passed into the sandbox; a bigger one fails
@@ -57,6 +64,7 @@ type Options struct {
 type Engine struct {
 	def, max   sandbox.Limits
 	command    []string
+	runner     func(args []string, stderr io.Writer) (*Runner, error)
 	maxArgs    int
 	maxResult  int
 	maxCalls   int
@@ -81,6 +89,27 @@ type Engine struct {
 
 var _ sandbox.Sandbox = (*Engine)(nil)
 
+// Runner is a runner started by Options.Runner: the engine writes frames to Stdin and reads
+// them from Stdout, as with a child process's pipes.
+type Runner struct {
+	Stdin  io.WriteCloser
+	Stdout io.Reader
+	// Kill stops the runner at once. It is called at least once for every runner, possibly
+	// concurrently with itself and Wait.
+	Kill func()
+	// Wait waits for the runner to end and says how, as an exit status in words ("exit
+	// status 2", "killed"). The engine calls it once.
+	Wait func() string
+	// Limit, when set, hears the limits of the run just before the runner receives it: a
+	// runner without OS limits applies them itself (the wasm engine caps the guest's memory).
+	Limit func(sandbox.Limits)
+	// OverMemory, when set, reports whether the runner's memory grew by its run's budget. A
+	// run stopped at its deadline is then asked whether its live heap is over the budget, and
+	// is a memory error if it is or cannot answer: a runner that cannot preempt the snippet (a
+	// wasm guest) cannot end it itself when its collector works at the limit.
+	OverMemory func() bool
+}
+
 // New returns an engine and starts filling its pool. Close it to stop every runner.
 func New(opts *Options) (*Engine, error) {
 	var o Options
@@ -91,7 +120,7 @@ func New(opts *Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(o.Command) == 0 {
+	if len(o.Command) == 0 && o.Runner == nil {
 		exe, err := os.Executable()
 		if err != nil {
 			return nil, &sandbox.Error{Kind: sandbox.KindInternal, Msg: "finding the executable to start runners: " + err.Error(), Err: err}
@@ -107,6 +136,7 @@ func New(opts *Options) (*Engine, error) {
 	e := &Engine{
 		def: def, max: max,
 		command:    append([]string(nil), o.Command...),
+		runner:     o.Runner,
 		maxArgs:    orDefault(o.MaxToolArgsBytes, 4<<20),
 		maxResult:  orDefault(o.MaxToolResultBytes, 64<<20),
 		maxCalls:   orDefault(o.MaxConcurrentCalls, 16),
@@ -192,7 +222,7 @@ func (e *Engine) run(ctx context.Context, req *sandbox.Request) (*sandbox.Result
 	}
 	defer e.signalRefill()
 	defer e.retire(c)
-	s := &session{e: e, c: c, lim: lim, tools: req.Tools, observe: req.Observe, progress: req.Progress, res: &sandbox.Result{Servers: map[string]sandbox.ServerUsage{}, Packages: prog.Packages()}}
+	s := &session{e: e, c: c, probe: make(chan bool, 1), lim: lim, tools: req.Tools, observe: req.Observe, progress: req.Progress, res: &sandbox.Result{Servers: map[string]sandbox.ServerUsage{}, Packages: prog.Packages()}}
 	serr := s.run(ctx, time.Now(), prog)
 	s.res.Duration = time.Since(start)
 	if serr != nil {
@@ -200,6 +230,20 @@ func (e *Engine) run(ctx context.Context, req *sandbox.Request) (*sandbox.Result
 		return s.res, serr
 	}
 	return s.res, nil
+}
+
+// Idle returns the number of runners in the pool whose interpreter is ready: a run taking one
+// of them pays only for its own snippet.
+func (e *Engine) Idle() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for c := range e.live {
+		if c.pooled.Load() && !c.failed() && c.isReady() {
+			n++
+		}
+	}
+	return n
 }
 
 // Close stops the pool and kills every runner, waiting for them to be reaped. Runs in flight
@@ -281,6 +325,7 @@ func (e *Engine) acquireRun(ctx context.Context) error {
 func (e *Engine) take() (*child, error) {
 	select {
 	case c := <-e.pool:
+		c.pooled.Store(false)
 		if len(e.pool) == 0 {
 			e.signalRefill()
 		}
@@ -324,6 +369,7 @@ func (e *Engine) fill() {
 				}
 			}
 			backoff = time.Second
+			c.pooled.Store(true)
 			select {
 			case e.pool <- c:
 			case <-e.ctx.Done():
@@ -348,7 +394,13 @@ func (e *Engine) start(warm bool) (*child, error) {
 	if closed {
 		return nil, closedErr
 	}
-	c, err := startChild(e.command, warm)
+	var c *child
+	var err error
+	if e.runner != nil {
+		c, err = startExt(e.runner, warm)
+	} else {
+		c, err = startChild(e.command, warm)
+	}
 	if err != nil {
 		return nil, &sandbox.Error{Kind: sandbox.KindInternal, Msg: "starting a runner: " + err.Error(), Err: err}
 	}

@@ -82,6 +82,7 @@ type runner struct {
 	pending       map[uint32]chan frame
 
 	finishOnce sync.Once
+	budget     atomic.Uint64 // heap and stacks allowed, once the run started: see limit
 }
 
 // maxTraceLines bounds the panic trace lines sent to the parent (a deep recursion that panics
@@ -193,7 +194,11 @@ func (r *runner) limit(req request) {
 	setOSLimits(req.Timeout, req.MemoryBytes)
 	base := heapInUse(false)
 	budget := base + uint64(req.MemoryBytes)
-	debug.SetMemoryLimit(int64(budget))
+	r.budget.Store(budget)
+	// The collector's limit counts all the memory the Go runtime holds, its own included; a
+	// wasm guest's linear memory is about that, so the engine's hard cap (that size at the
+	// start plus the budget and a margin) sits just above this one.
+	debug.SetMemoryLimit(int64(runtimeMemory() + uint64(req.MemoryBytes)))
 	yaegirun.SetMaxStack(req.MemoryBytes)
 	go r.watch(budget, req.MemoryBytes)
 }
@@ -215,6 +220,14 @@ func (r *runner) watch(budget uint64, memoryBytes int64) {
 			r.finish(report{Kind: sandbox.KindMemory, Msg: fmt.Sprintf("the snippet used more than its memory limit of %d MiB", memoryBytes>>20)})
 		}
 	}
+}
+
+// runtimeMemory returns the memory the Go runtime holds and has not returned to the system:
+// what debug.SetMemoryLimit limits.
+func runtimeMemory() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64() - s[1].Value.Uint64()
 }
 
 var memSamples = []metrics.Sample{
@@ -342,6 +355,16 @@ func (r *runner) roundTrip(typ byte, server, tool string, args json.RawMessage) 
 	return f.payload, nil
 }
 
+// answerProbe tells the parent whether the live heap (after a collection) is over the budget.
+func (r *runner) answerProbe() {
+	runtime.GC()
+	over := byte('0')
+	if b := r.budget.Load(); b > 0 && heapInUse(true) > b {
+		over = '1'
+	}
+	r.out.write(frameProbeReply, 0, []byte{over})
+}
+
 // readReplies delivers tool results to the waiting calls; when the parent goes away the
 // runner exits.
 func (r *runner) readReplies(br *bufio.Reader) {
@@ -349,6 +372,10 @@ func (r *runner) readReplies(br *bufio.Reader) {
 		f, err := readFrame(br, upTo(1<<30))
 		if err != nil {
 			os.Exit(1)
+		}
+		if f.typ == frameProbe {
+			go r.answerProbe()
+			continue
 		}
 		r.pmu.Lock()
 		ch := r.pending[f.id]

@@ -47,7 +47,12 @@ type session struct {
 	blocks    []json.RawMessage
 	lastProg  time.Time // when a progress report was last forwarded
 	done      *report
-	protoErr  error
+	doneAt    time.Time // when done was read
+	probe     chan bool // the answer to a frameProbe
+	// overMemory: the run, stopped at its deadline, was over its memory budget (see
+	// Runner.OverMemory).
+	overMemory bool
+	protoErr   error
 }
 
 // run sends the program to the runner and serves it until it reports, dies, or the deadline
@@ -59,10 +64,16 @@ func (s *session) run(ctx context.Context, start time.Time, prog *prepare.Progra
 	select {
 	case <-s.c.ready:
 	case <-ctx.Done():
-		return s.stopped(ctx)
+		return s.stopped(ctx, false)
 	}
 	if s.c.err != nil {
+		if s.e.ctx.Err() != nil { // Close killed it as it started
+			return &sandbox.Error{Kind: sandbox.KindKilled, Msg: "the sandbox was closed during the run", Err: errClosed}
+		}
 		return &sandbox.Error{Kind: sandbox.KindInternal, Msg: s.c.err.Error(), Err: s.c.err}
+	}
+	if s.c.ext != nil && s.c.ext.Limit != nil {
+		s.c.ext.Limit(s.lim)
 	}
 	body, err := json.Marshal(request{
 		Main: prog.Main, Files: prog.Files, Timeout: s.lim.Timeout, MemoryBytes: s.lim.MemoryBytes,
@@ -86,6 +97,9 @@ func (s *session) run(ctx context.Context, start time.Time, prog *prepare.Progra
 	case <-loop:
 	case <-ctx.Done():
 		stopped = true
+		if ext := s.c.ext; ext != nil && ext.OverMemory != nil && ext.OverMemory() {
+			s.overMemory = s.probeMemory()
+		}
 		s.c.kill()
 	}
 	cancelCalls()
@@ -96,11 +110,15 @@ func (s *session) run(ctx context.Context, start time.Time, prog *prepare.Progra
 	s.res.Stdout = string(s.out)
 	s.res.Stderr = s.noteText()
 	s.res.Blocks = s.blocks
+	late := s.done != nil && s.doneAt.After(start.Add(s.lim.Timeout))
 	switch {
-	case s.done != nil:
+	case s.done != nil && !late:
 		return s.reported()
-	case stopped:
-		return s.stopped(ctx)
+	case stopped, late:
+		// A report read after the deadline is a timeout (though the context's timer may not
+		// have fired yet): the snippet's calls failed for the deadline (a call cut off by it
+		// lets the snippet return at once), whatever it reported.
+		return s.stopped(ctx, late)
 	case s.overflow:
 		s.c.kill()
 		return &sandbox.Error{Kind: sandbox.KindOutput, Msg: fmt.Sprintf("the snippet printed more than its output limit of %d bytes and was stopped there", s.lim.OutputBytes)}
@@ -109,6 +127,24 @@ func (s *session) run(ctx context.Context, start time.Time, prog *prepare.Progra
 		return &sandbox.Error{Kind: sandbox.KindInternal, Msg: "runner protocol error: " + s.protoErr.Error(), Err: s.protoErr}
 	}
 	return s.crashed()
+}
+
+// probeWait is how long a runner stopped at its deadline has to answer a frameProbe.
+const probeWait = 200 * time.Millisecond
+
+// probeMemory asks the runner, stopped at its deadline, whether its live heap is over its
+// budget. A runner that cannot answer in time (a guest whose collector works at its limit, or
+// that never yields) counts as over: Runner.OverMemory said its memory reached the budget.
+func (s *session) probeMemory() bool {
+	go s.c.fw.write(frameProbe, 0) // may wait for a full pipe; fails once the runner is killed
+	t := time.NewTimer(probeWait)
+	defer t.Stop()
+	select {
+	case over := <-s.probe:
+		return over
+	case <-t.C:
+		return true
+	}
 }
 
 // callGrace is how long a finished run waits for its tool calls to return after their context
@@ -171,6 +207,8 @@ func (s *session) frameLimit(typ byte) int {
 		return 2*maxName + 2 + s.e.maxArgs
 	case frameDone:
 		return maxReportFrame
+	case frameProbeReply:
+		return 1
 	}
 	return 0
 }
@@ -262,6 +300,11 @@ func (s *session) handle(ctx context.Context, sem chan struct{}, f frame, err er
 			defer s.calls.Done()
 			s.call(ctx, sem, f)
 		}()
+	case frameProbeReply:
+		select {
+		case s.probe <- len(f.payload) == 1 && f.payload[0] == '1':
+		default:
+		}
 	case frameDone:
 		var rep report
 		if err := json.Unmarshal(f.payload, &rep); err != nil {
@@ -269,6 +312,7 @@ func (s *session) handle(ctx context.Context, sem chan struct{}, f frame, err er
 			return false
 		}
 		s.done = &rep
+		s.doneAt = time.Now()
 		return false
 	default:
 		s.protoErr = fmt.Errorf("unexpected frame %q", f.typ)
@@ -437,9 +481,14 @@ func (s *session) addTrace(e *sandbox.Error) {
 	s.res.Stderr += s.trace.Format()
 }
 
-// stopped is the error of a run killed at its deadline or cancelled by the caller.
-func (s *session) stopped(ctx context.Context) *sandbox.Error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+// stopped is the error of a run killed at its deadline (or that reported after it: late) or
+// cancelled by the caller.
+func (s *session) stopped(ctx context.Context, late bool) *sandbox.Error {
+	deadline := late || errors.Is(ctx.Err(), context.DeadlineExceeded)
+	if deadline && s.overMemory {
+		return &sandbox.Error{Kind: sandbox.KindMemory, Msg: fmt.Sprintf("the snippet reached its memory limit of %d MiB and was stopped at its deadline (%s), the collector working to stay under it", s.lim.MemoryBytes>>20, s.lim.Timeout)}
+	}
+	if deadline {
 		return &sandbox.Error{Kind: sandbox.KindTimeout, Msg: fmt.Sprintf("the snippet did not finish within %s and was stopped", s.lim.Timeout), Err: context.DeadlineExceeded}
 	}
 	if s.e.ctx.Err() != nil {
@@ -466,10 +515,10 @@ func (s *session) crashed() *sandbox.Error {
 }
 
 func exitStatus(c *child) string {
-	if c.cmd.ProcessState == nil {
+	if c.status == "" {
 		return "unknown"
 	}
-	return c.cmd.ProcessState.String()
+	return c.status
 }
 
 // classifyCrash maps a dead runner's stderr head and exit status to an error.
@@ -477,7 +526,7 @@ func classifyCrash(head, status string, lim sandbox.Limits) *sandbox.Error {
 	switch {
 	case strings.Contains(head, "out of memory") || strings.Contains(head, "cannot allocate memory"):
 		return &sandbox.Error{Kind: sandbox.KindMemory, Msg: fmt.Sprintf("the snippet ran out of memory (limit %d MiB)", lim.MemoryBytes>>20)}
-	case strings.Contains(head, "stack overflow") || strings.Contains(head, "stack exceeds"):
+	case strings.Contains(head, "stack overflow") || strings.Contains(head, "stack exceeds") || strings.Contains(status, "stack overflow"):
 		return &sandbox.Error{Kind: sandbox.KindRuntime, Msg: "stack overflow: the recursion is too deep"}
 	}
 	for _, l := range strings.Split(head, "\n") {

@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !unix && !wasip1
 
 package process
 

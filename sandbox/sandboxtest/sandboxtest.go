@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"testing/fstest"
 	"time"
 )
@@ -187,4 +189,14 @@ func Tool%[1]d(args Tool%[1]dArgs) (*Tool%[1]dResult, error) {
 `, i, server)
 	}
 	return b.String()
+}
+
+// ReportPercentiles reports the p50 and p99 of durs as p50-ms and p99-ms (it sorts durs).
+func ReportPercentiles(b *testing.B, durs []time.Duration) {
+	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
+	at := func(p float64) float64 {
+		return float64(durs[int(float64(len(durs)-1)*p)].Microseconds()) / 1000
+	}
+	b.ReportMetric(at(0.50), "p50-ms")
+	b.ReportMetric(at(0.99), "p99-ms")
 }

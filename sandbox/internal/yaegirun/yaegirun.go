@@ -16,8 +16,8 @@ import (
 	"github.com/mcp-coordinator/mcp-coordinator/mcp_tools"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/prepare"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/internal/yaegirun/stdsyms"
 	"github.com/traefik/yaegi/interp"
-	"github.com/traefik/yaegi/stdlib"
 )
 
 // gopath is the GOPATH the interpreter sees; Program.Files live below gopath/src.
@@ -38,14 +38,14 @@ func Exports() interp.Exports {
 			if strings.HasSuffix(p, "/v2") {
 				key = p + "/" + path.Base(path.Dir(p))
 			}
-			if syms, ok := stdlib.Symbols[key]; ok {
+			if syms, ok := stdsyms.Symbols[key]; ok {
 				exports[key] = syms
 			}
 		}
 		exports[prepare.RuntimePackage+"/"+prepare.RuntimePackage] = mcp_tools.Symbols()
 		exports[markerPath+"/line/line"] = map[string]reflect.Value{"L": reflect.ValueOf(&marker).Elem()}
 		// Stdlib MapTypes let fmt and others see interpreted values through their wrappers.
-		exports["."] = stdlib.Symbols["."]
+		exports["."] = stdsyms.Symbols["."]
 	})
 	return exports
 }
@@ -151,7 +151,12 @@ func splitPos(msg string) (int, string) {
 // RuntimeError classifies an error returned by the execution of main.
 func RuntimeError(err error) *sandbox.Error {
 	if p, ok := err.(interp.Panic); ok {
-		return &sandbox.Error{Kind: sandbox.KindRuntime, Msg: Clarify("panic: " + PanicValue(p.Value)), Err: err}
+		msg := Clarify("panic: " + PanicValue(p.Value))
+		if strings.Contains(msg, "allocation size out of range") {
+			// One allocation larger than the address space (a wasm guest's is 4 GiB).
+			return &sandbox.Error{Kind: sandbox.KindMemory, Msg: msg + ": the snippet asked for more memory than it may use", Err: err}
+		}
+		return &sandbox.Error{Kind: sandbox.KindRuntime, Msg: msg, Err: err}
 	}
 	line, msg := splitPos(err.Error())
 	return &sandbox.Error{Kind: sandbox.KindRuntime, Line: line, Msg: msg, Err: err}
@@ -190,12 +195,10 @@ func PanicValue(v any) string {
 }
 
 // SetMaxStack bounds the stack of each goroutine, so that deep recursion ends as a "stack
-// overflow" fatal error instead of eating the memory budget. It returns the bound used.
+// overflow" fatal error instead of eating the memory budget: a quarter of the budget, at most
+// maxStack. It returns the bound used.
 func SetMaxStack(memoryBytes int64) int {
-	n := int(memoryBytes / 4)
-	if n > 256<<20 {
-		n = 256 << 20
-	}
+	n := int(min(memoryBytes/4, maxStack))
 	debug.SetMaxStack(n)
 	return n
 }
