@@ -50,8 +50,15 @@ type Options struct {
 	// MaxConcurrentRuns bounds the snippets running at once; more wait their turn. Zero means
 	// the engine's default: the number of CPUs, at least 2.
 	MaxConcurrentRuns int
-	// Sandbox runs snippets; nil means the process engine. The Coordinator closes it.
+	// Sandbox runs snippets in place of the process engine; nil means the process engine. The
+	// Coordinator closes it.
 	Sandbox sandbox.Sandbox
+	// Engine is the sandbox engine of a run that names none: EngineProcess (empty means it)
+	// or EngineWasm. A run may ask for either.
+	Engine string
+	// WasmCache is the directory of the wasm engine's compilation cache. Empty means
+	// $MCP_COORDINATOR_WASM_CACHE, else cache/wasm in the workspace.
+	WasmCache string
 	// SettingsPath is the coordinator's settings file (see Settings). Empty means
 	// $MCP_COORDINATOR_SETTINGS, else settings.json in the workspace; a missing file is no
 	// settings. Options set here win over the file's.
@@ -73,7 +80,7 @@ type Coordinator struct {
 	log    *slog.Logger
 	store  *stubstore.Store
 	pool   *downstream.Pool
-	sb     sandbox.Sandbox
+	sb     *engines
 	ledger *ledger.Ledger
 	shapes *shapes.Book // what Text() held for tools without an output schema
 	skills *skills.Store
@@ -202,13 +209,10 @@ func New(opts Options) (*Coordinator, error) {
 		Logger:         opts.Logger,
 		OnToolsChanged: c.toolsChanged,
 	})
-	c.sb = opts.Sandbox
-	if c.sb == nil {
-		if c.sb, err = newProcessSandbox(opts.MaxLimits, opts.MaxConcurrentRuns, opts.Logger); err != nil {
-			c.pool.Close() // no server has started yet: this only releases the Pool
-			c.shapes.Close()
-			return nil, err
-		}
+	if c.sb, err = newEngines(opts, store.Dir()); err != nil {
+		c.pool.Close() // no server has started yet: this only releases the Pool
+		c.shapes.Close()
+		return nil, err
 	}
 	return c, nil
 }
@@ -454,7 +458,7 @@ func (c *Coordinator) Close() error {
 		// The Pool first: its closing sessions end any tool call still out, which the
 		// sandbox's Close waits for.
 		perr := c.pool.Close()
-		c.closeErr = errors.Join(c.sb.Close(), perr)
+		c.closeErr = errors.Join(c.sb.close(), perr)
 		c.bg.Wait()
 		c.shapes.Close()
 	})

@@ -231,7 +231,7 @@ func TestBadArgumentsAreToolErrors(t *testing.T) {
 		{"execute_code", map[string]any{"code": nil}, "code must be a string"},
 		{"execute_code", map[string]any{"code": 3}, "code must be a string"},
 		{"execute_code", map[string]any{}, "code must be a string"},
-		{"execute_code", map[string]any{"code": "fmt.Println(1)", "sandbox": "docker"}, `sandbox "docker" is not available`},
+		{"execute_code", map[string]any{"code": "fmt.Println(1)", "sandbox": "docker"}, `sandbox "docker" does not exist`},
 		{"execute_code", map[string]any{"code": "fmt.Println(1)\nvar x int = \"s\"\nfmt.Println(x)"}, "line 2"},
 		{"execute_code", map[string]any{"code": `import "os"` + "\nfunc main() { os.Exit(1) }"}, "package os is not available in the sandbox"},
 		{"execute_code", map[string]any{"code": `fmt.Println(os.Getenv("HOME"))`}, "package os is not available in the sandbox"},

@@ -52,6 +52,8 @@ type RunRequest struct {
 	Code string
 	// Timeout of 0 means the configured default.
 	Timeout time.Duration
+	// Sandbox is the engine (EngineProcess, EngineWasm); empty means Options.Engine.
+	Sandbox string
 	// Progress, when set, receives one line for each step of the run: its start, each tool
 	// call made, each progress notification a server sends during a call, and the snippet's own
 	// reports (mcp_tools.Progress). It may be called concurrently, and shortly after Execute
@@ -116,7 +118,11 @@ func (c *Coordinator) Execute(ctx context.Context, req RunRequest) (*RunOutcome,
 	if tree == nil {
 		tree = c.skills.FS()
 	}
-	res, err := c.sb.Run(ctx, &sandbox.Request{
+	sb, err := c.sb.get(req.Sandbox)
+	if err != nil {
+		return nil, err
+	}
+	res, err := sb.Run(ctx, &sandbox.Request{
 		Source:   code,
 		Resolve:  c.resolve,
 		Packages: skills.Mount(c.store.FS(), tree),
@@ -134,7 +140,7 @@ func (c *Coordinator) Execute(ctx context.Context, req RunRequest) (*RunOutcome,
 		return nil, err
 	}
 	out := &RunOutcome{Err: err, Note: note}
-	u := ledger.Entry{Time: start.UTC(), Tool: tool, OK: err == nil, PerServer: map[string]ledger.ServerUsage{}, Counted: ledger.CountedContext}
+	u := ledger.Entry{Time: start.UTC(), Tool: tool, Engine: c.sb.name(req.Sandbox), OK: err == nil, PerServer: map[string]ledger.ServerUsage{}, Counted: ledger.CountedContext}
 	if res != nil {
 		text := res.Stdout
 		if res.Stderr != "" {

@@ -157,7 +157,7 @@ type generateArgs struct {
 type executeArgs struct {
 	Code           string  `json:"code" jsonschema:"Go snippet: package main, or statements"`
 	TimeoutSeconds float64 `json:"timeout_seconds,omitempty" jsonschema:"default 30"`
-	Sandbox        string  `json:"sandbox,omitempty" jsonschema:"process (default)"`
+	Sandbox        string  `json:"sandbox,omitempty" jsonschema:"process or wasm"`
 }
 
 func text(s string) *mcp.CallToolResult {
@@ -211,6 +211,7 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 		fmt.Fprintf(&b, "%s: skipped (%s)\n", s.Name, s.Reason)
 	}
 	b.WriteString(c.skillsSummary())
+	b.WriteString(c.sb.describe())
 	if c.settingsProblem != nil {
 		fmt.Fprintf(&b, "settings: %s (their defaults apply)\n", textcap.OneLine(c.settingsProblem.Error(), 300))
 	}
@@ -563,16 +564,13 @@ func (c *Coordinator) generateTools(ctx context.Context, req *mcp.CallToolReques
 }
 
 func (c *Coordinator) executeCode(ctx context.Context, req *mcp.CallToolRequest, in executeArgs) (*mcp.CallToolResult, any, error) {
-	if in.Sandbox != "" && in.Sandbox != "process" {
-		return toolError(fmt.Sprintf("sandbox %q is not available; use \"process\" (the default)", in.Sandbox)), nil, nil
-	}
 	if in.TimeoutSeconds < 0 {
 		return toolError(fmt.Sprintf("timeout_seconds %g: must not be negative (default 30)", in.TimeoutSeconds)), nil, nil
 	}
 	// Above the maximum runs with the maximum (Execute notes it in the footer); a day keeps the
 	// conversion to a Duration in range.
 	in.TimeoutSeconds = min(in.TimeoutSeconds, 24*3600)
-	run := RunRequest{Tool: "execute_code", Code: in.Code, Timeout: time.Duration(in.TimeoutSeconds * float64(time.Second))}
+	run := RunRequest{Tool: "execute_code", Code: in.Code, Sandbox: in.Sandbox, Timeout: time.Duration(in.TimeoutSeconds * float64(time.Second))}
 	if token := progressToken(req); token != nil {
 		n := newNotifier(ctx, req.Session, token)
 		defer n.close()

@@ -42,6 +42,8 @@ type Settings struct {
 	MaxTimeout   delegate.Duration `json:"max_timeout,omitempty"`
 	MaxMemoryMiB int               `json:"max_memory_mib,omitempty"`
 	OutputChars  int               `json:"output_chars,omitempty"`
+	// Sandbox is Options.Engine: "process" or "wasm".
+	Sandbox string `json:"sandbox,omitempty"`
 }
 
 // settingsPath returns the settings file: explicit, else $MCP_COORDINATOR_SETTINGS, else
@@ -80,6 +82,8 @@ func loadSettings(path string) (Settings, error) {
 	switch {
 	case s.MaxMemoryMiB < 0, s.OutputChars < 0, s.MaxTimeout < 0:
 		return Settings{}, fmt.Errorf("settings %s: max_timeout, max_memory_mib and output_chars are not negative", path)
+	case s.Sandbox != "" && s.Sandbox != EngineProcess && s.Sandbox != EngineWasm:
+		return Settings{}, fmt.Errorf("settings %s: line %d: sandbox %q: want %q or %q", path, errorLine(data, dec, fmt.Errorf("%q", s.Sandbox)), s.Sandbox, EngineProcess, EngineWasm)
 	}
 	return s, nil
 }
@@ -122,5 +126,8 @@ func (s Settings) apply(opts *Options) {
 	}
 	if opts.OutputChars == 0 {
 		opts.OutputChars = s.OutputChars
+	}
+	if opts.Engine == "" {
+		opts.Engine = s.Sandbox
 	}
 }

@@ -23,13 +23,13 @@ type command struct {
 var commands = []command{
 	{"serve", "[--config F] [--workspace D] [--settings F] [--http ADDR [--token TOKEN]] [limits]",
 		"run as an MCP server over stdio (what Claude Desktop and Claude Code start), or over Streamable HTTP",
-		[]string{"config", "workspace", "settings", "team-skills", "http", "token", "max-timeout", "max-memory", "output-chars"}},
+		[]string{"config", "workspace", "settings", "team-skills", "http", "token", "sandbox", "max-timeout", "max-memory", "output-chars"}},
 	{"generate", "[--config F] [--workspace D] [--server NAME]...",
 		"connect to the configured servers and write their Go packages",
 		[]string{"config", "workspace", "server"}},
-	{"run", "[--config F] [--workspace D] [--timeout T] [limits] FILE|-",
+	{"run", "[--config F] [--workspace D] [--sandbox E] [--timeout T] [limits] FILE|-",
 		"run a Go snippet (FILE, or - for stdin) against the configured servers",
-		[]string{"config", "workspace", "team-skills", "timeout", "max-timeout", "max-memory", "output-chars"}},
+		[]string{"config", "workspace", "team-skills", "sandbox", "timeout", "max-timeout", "max-memory", "output-chars"}},
 	{"skills", "list|show NAME|rm NAME|check [--config F] [--workspace D] [--team-skills D]",
 		"list, show or delete saved skills; check compiles every skill again (and re-runs read-only examples), exit 1 if any is broken",
 		[]string{"config", "workspace", "team-skills"}},
@@ -54,6 +54,7 @@ var flagSpecs = []flagSpec{
 	{"token", "TOKEN", "bearer token HTTP clients must send (default: $MCP_COORDINATOR_TOKEN; off loopback, generated and printed)"},
 	{"settings", "F", "the coordinator's settings: local model providers, limits, team skills (default: $MCP_COORDINATOR_SETTINGS, <workspace>/settings.json)"},
 	{"team-skills", "D", "read-only directory of the team's skills (default: $MCP_COORDINATOR_TEAM_SKILLS, .mcp-skills beside the config)"},
+	{"sandbox", "E", "sandbox engine of a snippet that names none: process or wasm (default: the settings' sandbox, process)"},
 	{"server", "NAME", "only this server; repeatable (default: every configured server)"},
 	{"timeout", "T", "time limit of this run (default: --max-timeout)"},
 	{"max-timeout", "T", "longest time a snippet may ask for (default 30s)"},
@@ -71,6 +72,7 @@ const timeForms = "seconds (8, 2.5) or a Go duration (90s, 1m30s)"
 type options struct {
 	config, workspace      string
 	teamSkills, settings   string
+	engine                 string
 	http, token            string
 	servers                multiFlag
 	timeout, maxTimeout    time.Duration
@@ -91,6 +93,8 @@ func (o *options) define(fs *flag.FlagSet, name string) {
 		fs.StringVar(&o.settings, name, "", spec.help)
 	case "http":
 		fs.StringVar(&o.http, name, "", spec.help)
+	case "sandbox":
+		fs.StringVar(&o.engine, name, "", spec.help)
 	case "token":
 		fs.StringVar(&o.token, name, "", spec.help)
 	case "server":

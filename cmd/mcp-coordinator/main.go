@@ -138,6 +138,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Workspace:    o.workspace,
 		TeamSkills:   o.teamSkills,
 		SettingsPath: o.settings,
+		Engine:       o.engine,
 		Logger:       logger,
 		MaxLimits:    sandbox.Limits{Timeout: o.maxTimeout, MemoryBytes: int64(o.maxMemory) << 20},
 		OutputChars:  o.outputChars,

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mcp-coordinator/mcp-coordinator/coordinator"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/testenv"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/process"
 	"github.com/mcp-coordinator/mcp-coordinator/skills"
 )
@@ -121,8 +122,13 @@ func main() {
 	if code != 0 || out != "1\n" || !strings.Contains(errOut, "timeout 10s is above the maximum: ran with 5s]") {
 		t.Errorf("a timeout above the configured maximum runs with the maximum: exit %d\nstdout: %q\nstderr: %s", code, out, errOut)
 	}
+	t.Setenv(coordinator.WasmCacheEnv, testenv.WasmCacheDir())
+	code, out, errOut = runCmd(t, "", "run", "--config", config, "--workspace", ws, "--sandbox", "wasm", snippet)
+	if code != 0 || out != "400\n" {
+		t.Errorf("run --sandbox wasm: exit %d\nstdout: %q\nstderr: %s", code, out, errOut)
+	}
 	code, out, _ = runCmd(t, "", "stats", "--workspace", ws)
-	if code != 0 || !strings.Contains(out, "runs: 3 (1 failed") {
+	if code != 0 || !strings.Contains(out, "runs: 4 (1 failed") || !strings.Contains(out, "sandbox engines: process 3, wasm 1") {
 		t.Errorf("stats: exit %d\n%s", code, out)
 	}
 }

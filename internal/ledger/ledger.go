@@ -18,11 +18,13 @@ import (
 // went back to the model, so that savings are measured, not claimed. execute_code, the CLI's
 // run, skills and delegation all append this one type.
 type Entry struct {
-	Time  time.Time `json:"time"`
-	Tool  string    `json:"tool"` // execute_code, run, ...
-	OK    bool      `json:"ok"`
-	Error string    `json:"error,omitempty"` // the error kind when !OK
-	Calls int       `json:"calls"`
+	Time time.Time `json:"time"`
+	Tool string    `json:"tool"` // execute_code, run, ...
+	// Engine is the sandbox engine of a run (process, wasm); lines from before it have none.
+	Engine string `json:"engine,omitempty"`
+	OK     bool   `json:"ok"`
+	Error  string `json:"error,omitempty"` // the error kind when !OK
+	Calls  int    `json:"calls"`
 	// PerServer holds calls and result tokens per downstream server.
 	PerServer      map[string]ServerUsage `json:"per_server,omitempty"`
 	ToolBytes      int64                  `json:"tool_bytes"`
@@ -152,6 +154,9 @@ type Stats struct {
 	RawCounted     int
 	First, Last    time.Time
 	FailuresByKind map[string]int
+	// Engines counts the runs per sandbox engine (runs recorded before engines were named
+	// are not counted here).
+	Engines map[string]int
 }
 
 // Saved is the number of tokens kept out of the model's context.
@@ -165,7 +170,7 @@ func (s Stats) Saved() int {
 // ReadStats reads and summarises the ledger; a missing file is an empty ledger and a damaged
 // line is counted, not fatal.
 func (l *Ledger) ReadStats() (Stats, error) {
-	s := Stats{PerServer: map[string]ServerUsage{}, FailuresByKind: map[string]int{}}
+	s := Stats{PerServer: map[string]ServerUsage{}, FailuresByKind: map[string]int{}, Engines: map[string]int{}}
 	f, err := os.Open(l.path)
 	if os.IsNotExist(err) {
 		return s, nil
@@ -224,6 +229,9 @@ func readStats(r io.Reader, s *Stats) error {
 			continue
 		}
 		s.Runs++
+		if e.Engine != "" {
+			s.Engines[e.Engine]++
+		}
 		if len(e.Skills) > 0 {
 			s.SkillRuns++
 		}
@@ -259,6 +267,13 @@ func (s Stats) String() string {
 		fmt.Fprintf(&b, "; %s %d", k, s.FailuresByKind[k])
 	}
 	fmt.Fprintf(&b, "), tool calls: %d\n", s.Calls)
+	if len(s.Engines) > 0 {
+		var per []string
+		for _, k := range slices.Sorted(maps.Keys(s.Engines)) {
+			per = append(per, fmt.Sprintf("%s %d", k, s.Engines[k]))
+		}
+		fmt.Fprintf(&b, "sandbox engines: %s\n", strings.Join(per, ", "))
+	}
 	fmt.Fprintf(&b, "tool results inside the sandbox: %d tokens (%s); returned to the model: %d tokens; kept out of context: %d tokens",
 		s.ToolTokens, HumanBytes(s.ToolBytes), s.ReturnedTokens, s.Saved())
 	if s.ToolTokens > 0 {
