@@ -5,13 +5,18 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"sort"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/codegen"
+	"github.com/mcp-coordinator/mcp-coordinator/sandbox/wasm"
 )
+
+// runPause is the pause before each sample of a snippet row, outside the measured time.
+const runPause = 400 * time.Millisecond
 
 // latencyRow is one measured operation: n samples, as seen by the client.
 type latencyRow struct {
@@ -65,27 +70,24 @@ func (b *bench) latency(ctx context.Context, n int) ([]latencyRow, error) {
 			return err
 		}
 	}
-	rows := []struct {
-		what, engine string
-		vs           int // the index of the direct row it compares with, or -1
-		f            func() error
-	}{
-		{"one call (get-sum), direct", "-", -1, call},
-		{"the same call through a snippet", "process", 0, snippet(`r, err := everything.GetSum(everything.GetSumArgs{A: 1, B: 2})
+	wasmSnippet := func(code string) func() error {
+		return func() error {
+			_, _, _, err := b.coordCall(ctx, "execute_code", map[string]any{"code": code, "sandbox": "wasm"})
+			return err
+		}
+	}
+	oneCall := `r, err := everything.GetSum(everything.GetSumArgs{A: 1, B: 2})
 if err != nil {
 	panic(err)
 }
-fmt.Println(r.Text())`)},
-		{"a trivial snippet (no calls)", "process", 0, snippet(`fmt.Println("ok")`)},
-		{"100 sequential calls, direct", "-", -1, sequential(100)},
-		{"100 sequential calls in one snippet", "process", 3, snippet(`for i := 0; i < 100; i++ {
+fmt.Println(r.Text())`
+	hundred := `for i := 0; i < 100; i++ {
 	if _, err := everything.GetSum(everything.GetSumArgs{A: 1, B: 2}); err != nil {
 		panic(err)
 	}
 }
-fmt.Println("done")`)},
-		{"40 concurrent calls, direct", "-", -1, concurrent(40)},
-		{"40 calls fanned out in goroutines in one snippet", "process", 5, snippet(`var wg sync.WaitGroup
+fmt.Println("done")`
+	fanOut := `var wg sync.WaitGroup
 errs := make(chan error, 40)
 for i := 0; i < 40; i++ {
 	wg.Add(1)
@@ -101,7 +103,23 @@ close(errs)
 for err := range errs {
 	panic(err)
 }
-fmt.Println("done")`)},
+fmt.Println("done")`
+	rows := []struct {
+		what, engine string
+		vs           int // the index of the direct row it compares with, or -1
+		f            func() error
+	}{
+		{"one call (get-sum), direct", "-", -1, call},
+		{"the same call through a snippet", "process", 0, snippet(oneCall)},
+		{"the same call through a snippet", "wasm", 0, wasmSnippet(oneCall)},
+		{"a trivial snippet (no calls)", "process", 0, snippet(`fmt.Println("ok")`)},
+		{"a trivial snippet (no calls)", "wasm", 0, wasmSnippet(`fmt.Println("ok")`)},
+		{"100 sequential calls, direct", "-", -1, sequential(100)},
+		{"100 sequential calls in one snippet", "process", 5, snippet(hundred)},
+		{"100 sequential calls in one snippet", "wasm", 5, wasmSnippet(hundred)},
+		{"40 concurrent calls, direct", "-", -1, concurrent(40)},
+		{"40 calls fanned out in goroutines in one snippet", "process", 8, snippet(fanOut)},
+		{"40 calls fanned out in goroutines in one snippet", "wasm", 8, wasmSnippet(fanOut)},
 	}
 	var out []latencyRow
 	for _, r := range rows {
@@ -110,6 +128,12 @@ fmt.Println("done")`)},
 		}
 		samples := make([]time.Duration, n)
 		for i := range samples {
+			if r.engine != "-" {
+				// A wasm guest takes about 0.3 s to start (a runner process 10 to 20 ms):
+				// give the pools the time a conversation gives them between two runs, so that
+				// each run of either engine takes a warm one.
+				time.Sleep(runPause)
+			}
 			start := time.Now()
 			if err := r.f(); err != nil {
 				return out, fmt.Errorf("%s: %w", r.what, err)
@@ -195,4 +219,70 @@ func percentile(samples []time.Duration, p int) time.Duration {
 		k = 1
 	}
 	return s[k-1]
+}
+
+// wasmFacts are the wasm engine's one-time costs, measured in this process.
+type wasmFacts struct {
+	Compile  time.Duration // the module compiled with an empty cache; 0 when not measured
+	Load     time.Duration // the module loaded from the cache
+	GuestMiB float64       // host heap held by one idle pooled guest
+}
+
+// measureWasm measures the wasm engine's first compile (when compile is set: about 20 s), its
+// load from cacheDir, and the memory of idle pooled guests.
+func measureWasm(ctx context.Context, cacheDir string, compile bool) (*wasmFacts, error) {
+	f := &wasmFacts{}
+	ready := func(dir string, pool int) (*wasm.Engine, time.Duration, error) {
+		e, err := wasm.New(&wasm.Options{CacheDir: dir, PoolSize: pool})
+		if err != nil {
+			return nil, 0, err
+		}
+		took, err := e.Ready(ctx, nil)
+		if err != nil {
+			e.Close()
+			return nil, 0, err
+		}
+		return e, took, nil
+	}
+	if compile {
+		dir, err := os.MkdirTemp("", "wasm-cache")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		e, took, err := ready(dir, -1)
+		if err != nil {
+			return nil, err
+		}
+		e.Close()
+		f.Compile = took
+	}
+	e, took, err := ready(cacheDir, -1) // fills the cache when it is empty
+	if err != nil {
+		return nil, err
+	}
+	e.Close()
+	if e, took, err = ready(cacheDir, -1); err != nil {
+		return nil, err
+	}
+	e.Close()
+	f.Load = took
+	const pool = 4
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	e, _, err = ready(cacheDir, pool)
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	for deadline := time.Now().Add(30 * time.Second); e.Idle() < pool; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("the wasm pool did not fill in 30 s")
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	f.GuestMiB = float64(after.HeapInuse-before.HeapInuse) / pool / (1 << 20)
+	return f, nil
 }

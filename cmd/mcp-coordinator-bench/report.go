@@ -17,6 +17,7 @@ type report struct {
 	Workloads []*workloadResult
 	Skills    []*skillResult
 	Latency   []latencyRow
+	Wasm      *wasmFacts
 }
 
 func saving(direct, coord int) string {
@@ -86,6 +87,15 @@ func (r *report) markdown() string {
 			ratio = fmt.Sprintf("%.2fx", l.Ratio)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", l.What, l.Engine, ms(l.P50), ms(l.P99), ratio)
+	}
+	if w := r.Wasm; w != nil {
+		fmt.Fprintf(&b, "\nEach snippet run takes a warm runner or guest from its engine's pool: the bench waits %s before each, as a conversation does between runs (a wasm guest takes about 0.3 s to start, a runner process 10 to 20 ms).\n\n", runPause)
+		b.WriteString("| the wasm engine's one-time costs | |\n|---|--:|\n")
+		if w.Compile > 0 {
+			fmt.Fprintf(&b, "| first compile of the module (once per machine and wazero version) | %.1f s |\n", w.Compile.Seconds())
+		}
+		fmt.Fprintf(&b, "| load from the compilation cache (each start) | %.2f s |\n", w.Load.Seconds())
+		fmt.Fprintf(&b, "| host memory per idle pooled guest | %.1f MiB |\n", w.GuestMiB)
 	}
 	return b.String()
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/mcp-coordinator/mcp-coordinator/coordinator"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/testenv"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 )
 
@@ -77,7 +78,11 @@ var nodeServers = map[string]string{
 
 // run is main without the process: 0 when every answer was right, 1 on a failure or a wrong
 // answer, 2 on a usage error.
+// wasmCache is the wasm engine's compilation cache that the bench and its coordinator share.
+func wasmCache() string { return testenv.WasmCacheDir() }
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	os.Setenv(coordinator.WasmCacheEnv, wasmCache()) // the coordinator it starts inherits it
 	fs := flag.NewFlagSet("mcp-coordinator-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
@@ -174,6 +179,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		failed = true
 	}
 	rep.Latency = lat
+	progress("the wasm engine's compile, load and idle memory")
+	if rep.Wasm, err = measureWasm(ctx, wasmCache(), !*smoke); err != nil {
+		fmt.Fprintln(stderr, "wasm measurements failed:", err)
+		failed = true
+	}
 	rep.Defs = b.defs
 
 	fmt.Fprint(stdout, rep.markdown())
