@@ -143,6 +143,22 @@ func TestServer(t *testing.T) {
 		}
 	})
 
+	// The grammar ends every answer by itself, well before max_tokens, whatever the CPU samples.
+	t.Run("grammar", func(t *testing.T) {
+		for seed := range 3 {
+			r, _ := chat(t, baseURL, map[string]any{
+				"messages":   []map[string]any{{"role": "user", "content": "Write a long Go program."}},
+				"max_tokens": 2048,
+				"seed":       seed,
+			})
+			content := r.Choices[0].Message.Content
+			bad := strings.IndexFunc(content, func(r rune) bool { return r != '\n' && (r < ' ' || r > '~') })
+			if got := r.Choices[0].FinishReason; got != "stop" || len(content) > 400 || bad >= 0 {
+				t.Errorf("seed %d: finish_reason %q, %d characters (first outside the grammar at %d): %q", seed, got, len(content), bad, content)
+			}
+		}
+	})
+
 	t.Run("unknown model", func(t *testing.T) {
 		status, out, _ := post(t, baseURL+"/chat/completions", map[string]any{
 			"model":    "no-such-model",

@@ -3,11 +3,14 @@
 // thread, and never builds llama.cpp (the prebuilt @node-llama-cpp/linux-x64 binary is used).
 //
 //   node serve.mjs --model PATH [--name NAME] [--port N] [--context-size N] [--max-tokens N]
-//                  [--seed N] [--exit-on-stdin-close]
+//                  [--seed N] [--grammar GBNF] [--exit-on-stdin-close]
 //
 // The same settings can come from LLM_MODEL, LLM_MODEL_NAME, LLM_PORT, LLM_CONTEXT_SIZE,
-// LLM_MAX_TOKENS and LLM_SEED. --max-tokens (default 256) and --seed (default: random) apply to
-// a request that sets none; a fixed seed makes every answer to the same request the same.
+// LLM_MAX_TOKENS, LLM_SEED and LLM_GRAMMAR. --max-tokens (default 256) and --seed (default:
+// random) apply to a request that sets none; a fixed seed makes every answer to the same request
+// the same on one machine (the floating-point sums, and so the samples, differ between CPUs).
+// --grammar constrains every answer with a llama.cpp GBNF grammar, as llama-server's --grammar
+// does; an answer ends when the grammar is complete.
 // Port 0 (the default) picks a free port. Once the model is loaded the first line on stdout is
 // "listening http://127.0.0.1:PORT". Endpoints: GET /v1/models, GET /v1/models/{id},
 // POST /v1/chat/completions (non-streaming) and GET /health. Errors answer
@@ -26,6 +29,7 @@ function parseArgs(argv) {
         contextSize: process.env.LLM_CONTEXT_SIZE ?? "",
         maxTokens: process.env.LLM_MAX_TOKENS ?? "256",
         seed: process.env.LLM_SEED ?? "",
+        grammar: process.env.LLM_GRAMMAR ?? "",
         exitOnStdinClose: false
     };
     for (let i = 0; i < argv.length; i++) {
@@ -41,6 +45,7 @@ function parseArgs(argv) {
             case "--context-size": opts.contextSize = value(); break;
             case "--max-tokens": opts.maxTokens = value(); break;
             case "--seed": opts.seed = value(); break;
+            case "--grammar": opts.grammar = value(); break;
             case "--exit-on-stdin-close": opts.exitOnStdinClose = true; break;
             default: fatal(`unknown argument ${arg}`);
         }
@@ -75,6 +80,7 @@ const model = await llama.loadModel({modelPath: opts.model, gpuLayers: 0});
 const contextSize = opts.contextSize !== "" ? Number(opts.contextSize) : Math.min(model.trainContextSize, 8192);
 const context = await model.createContext({contextSize, threads: 1, sequences: 1});
 const sequence = context.getSequence();
+const grammar = opts.grammar === "" ? undefined : await llama.createGrammar({grammar: opts.grammar});
 const chatWrapper = new GeneralChatWrapper();
 const created = Math.floor(Date.now() / 1000);
 
@@ -219,6 +225,7 @@ async function chatCompletion(body) {
             topK: Number.isInteger(body.top_k) ? body.top_k : 0,
             seed: Number.isInteger(body.seed) ? body.seed : DEFAULT_SEED,
             customStopTriggers: stop.length > 0 ? stop : undefined,
+            grammar,
             onToken: (tokens) => { streamedTokens += tokens.length; }
         });
         const seconds = (performance.now() - started) / 1000;
