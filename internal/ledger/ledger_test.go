@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,6 +100,47 @@ func TestCounter(t *testing.T) {
 	one := CountTokens(strings.Repeat("hello world ", 10))
 	if one == 0 || per["a"] != 10*one || per["b"] != 10*one {
 		t.Errorf("per server %v, want %d each", per, 10*one)
+	}
+}
+
+// Past its budget a Counter stops tokenizing and extrapolates at the rate it measured: a run
+// with megabytes of results does not wait seconds for the tokenizer, and its count stays close.
+func TestCounterBudget(t *testing.T) {
+	var tokenized int
+	countExact = func(s string) int { tokenized += len(s); return CountTokens(s) }
+	t.Cleanup(func() { countExact = CountTokens })
+
+	var results []string
+	exact := 0
+	for i := range 40 { // 40 results of about 100 KB of JSON: 4 MB
+		var b strings.Builder
+		for j := 0; b.Len() < 100<<10; j++ {
+			fmt.Fprintf(&b, `{"id": %d, "name": "item %d-%d", "price": %d.%02d, "tags": ["red", "blue"]},`+"\n", j, i, j, j*7, j%100)
+		}
+		results = append(results, b.String())
+		exact += CountTokens(b.String())
+	}
+	c := NewCounter()
+	for _, r := range results {
+		c.Add("a", []byte(r))
+	}
+	got := c.Wait()["a"]
+	if tokenized > sampleBytes+len(results[0]) {
+		t.Errorf("tokenized %d bytes of %d, want at most %d (1 MiB) and one result", tokenized, 40*len(results[0]), sampleBytes)
+	}
+	if diff := math.Abs(float64(got-exact)) / float64(exact); diff > 0.02 {
+		t.Errorf("counted %d tokens, exactly %d: %.1f%% off", got, exact, 100*diff)
+	}
+}
+
+// A text over the sample size is counted from its first MiB, not guessed at 4 bytes a token.
+func TestCountTokensLongText(t *testing.T) {
+	line := `{"id": 12345, "ok": true, "v": [1, 2, 3]},` + "\n"
+	short := strings.Repeat(line, sampleBytes/len(line))
+	long := strings.Repeat(line, 3*sampleBytes/len(line))
+	want := 3 * CountTokens(short)
+	if got := CountTokens(long); math.Abs(float64(got-want))/float64(want) > 0.01 {
+		t.Errorf("CountTokens of %d bytes = %d, want about %d", len(long), got, want)
 	}
 }
 
