@@ -241,6 +241,10 @@ func (c *Coordinator) listTools(ctx context.Context, _ *mcp.CallToolRequest, in 
 		}
 		b.WriteByte('\n')
 	}
+	if in.Server == skillsServer && len(c.skills.List()) > 0 {
+		// The server named "skills" shadows the saved skills' listing: they follow.
+		b.WriteString(c.listSkills())
+	}
 	return text(b.String()), nil, nil
 }
 
@@ -270,6 +274,10 @@ func (c *Coordinator) getTool(ctx context.Context, _ *mcp.CallToolRequest, in to
 		}
 		ref, err := f.find(in.Server, name)
 		if err != nil {
+			if src, ok := c.shadowedSkill(in.Server, name); ok {
+				sources = append(sources, src)
+				continue
+			}
 			if !slices.Contains(missing, err.Error()) { // a server's failure once
 				missing = append(missing, err.Error())
 			}

@@ -160,7 +160,8 @@ func (c *Coordinator) saveSkill(ctx context.Context, _ *mcp.CallToolRequest, in 
 }
 
 // skillsServer is the name under which list_tools lists the skills and get_tool shows one
-// ("skills.greet"), unless a configured server has it.
+// ("skills.greet"). A configured server of that name comes first: list_tools lists the skills
+// after its tools, and get_tool shows a skill for a name that is no tool of it.
 const skillsServer = "skills"
 
 // listSkills is list_tools for the skills: one line per skill.
@@ -188,11 +189,30 @@ func (c *Coordinator) skillSource(name string) (string, error) {
 
 // skillNamed returns the skill a get_tool name refers to: "skills.x", "skills/x", x with
 // server "skills", or "x.F" for a function of skill x that no server's name shadows; ok is
-// false for a name that is not a skill's.
+// false for a name that is not a skill's, and while a configured server is named "skills"
+// (then shadowedSkill is asked after that server).
 func (c *Coordinator) skillNamed(server, name string) (string, bool) {
 	if c.configuredNames()[skillsServer] {
 		return "", false
 	}
+	return c.skillRef(server, name)
+}
+
+// shadowedSkill returns the saved skill that name refers to when a configured server is
+// named "skills" and has no tool of that name: its source, or ok false.
+func (c *Coordinator) shadowedSkill(server, name string) (string, bool) {
+	if !c.configuredNames()[skillsServer] {
+		return "", false
+	}
+	sk, ok := c.skillRef(server, name)
+	if !ok {
+		return "", false
+	}
+	src, err := c.skillSource(sk)
+	return src, err == nil
+}
+
+func (c *Coordinator) skillRef(server, name string) (string, bool) {
 	if server == skillsServer {
 		return name, true
 	}

@@ -1,6 +1,9 @@
 package coordinator
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -114,4 +117,55 @@ func TestSkillDriftOverMCP(t *testing.T) {
 	if out, _ := f.call(t, "get_tool", map[string]any{"tools": []string{"skills.grower"}}); !strings.Contains(out, "BROKEN") || !strings.Contains(out, "func Grow() error") {
 		t.Errorf("get_tool:\n%s", out)
 	}
+}
+
+// TestServerNamedSkills: a configured server named "skills" (package skills_2) has list_tools
+// and get_tool's "skills" first, and the saved skills stay reachable there: list_tools shows
+// them after the server's tools, and a name that is no tool of the server but a skill's shows
+// the skill.
+func TestServerNamedSkills(t *testing.T) {
+	dir := t.TempDir()
+	exe, _ := os.Executable()
+	config := filepath.Join(dir, "mcp.json")
+	data, _ := json.Marshal(map[string]any{"mcpServers": map[string]any{
+		"skills":    map[string]any{"command": exe, "args": []string{"demo-server", "orders"}},
+		"inventory": map[string]any{"command": exe, "args": []string{"demo-server", "inventory"}},
+	}})
+	os.WriteFile(config, data, 0o644)
+	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := connectFixture(t, c, nil, config)
+	if out, isErr := f.call(t, "save_skill", map[string]any{"name": "stock", "description": "Counts products in a category.", "code": stockSkill}); isErr {
+		t.Fatalf("save_skill: %s", out)
+	}
+	checks := []struct {
+		tool string
+		args map[string]any
+		want []string
+	}{
+		{"list_tools", map[string]any{"server": "skills"}, []string{"import \"mcp_tools/skills_2\"", "skills_2.RecentOrders", "import \"skills/<name>\"", "stock: Count(category string) (int, error)"}},
+		{"get_tool", map[string]any{"server": "skills", "tool": "recent_orders"}, []string{"func RecentOrders("}},
+		{"get_tool", map[string]any{"server": "skills", "tool": "stock"}, []string{"func Count(category string) (int, error) {"}},
+		{"get_tool", map[string]any{"tools": []string{"skills.stock", "skills.recent_orders"}}, []string{"func Count(category string) (int, error) {", "func RecentOrders("}},
+		{"execute_code", map[string]any{"code": `n, _ := stock.Count("tools"); _, err := skills_2.RecentOrders(skills_2.RecentOrdersArgs{}); fmt.Println(n, err)`}, []string{"80 <nil>\n"}},
+	}
+	for _, c := range checks {
+		if out, isErr := f.call(t, c.tool, c.args); isErr || !containsAll(out, c.want) {
+			t.Errorf("%s %v: isError=%v, want %q in:\n%s", c.tool, c.args, isErr, c.want, out)
+		}
+	}
+	if out, isErr := f.call(t, "get_tool", map[string]any{"server": "skills", "tool": "nothing"}); !isErr || !strings.Contains(out, "nothing") {
+		t.Errorf("get_tool of neither a tool nor a skill: isError=%v\n%s", isErr, out)
+	}
+}
+
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
 }
