@@ -151,7 +151,9 @@ func (f *Failure) Error() string { return "DELEGATION_FAILED: " + f.Reason }
 // Complete sends req to each provider in turn until one answers. Every way a provider can fail
 // (transport, timeout, a dropped connection, a non-2xx answer of any body shape, a 200 that is
 // not JSON or holds an error, no choices, empty output, an answer cut at max_tokens, an
-// unterminated <think>) moves on to the next; when none is left, the error is a *Failure.
+// unterminated <think>) moves on to the next; when none is left, the error is a *Failure. A
+// provider that answers 429 or 503 with a Retry-After of at most 10 s is asked again once,
+// after that wait, when its timeout allows.
 func (c *Client) Complete(ctx context.Context, req Request) (*Completion, error) {
 	if len(c.providers) == 0 {
 		return nil, &Failure{Reason: "no local model is configured: set " + EnvBaseURL + " and " + EnvModelQuality + ", or providers in the settings file"}
@@ -214,28 +216,21 @@ func (p *provider) complete(ctx context.Context, req Request) (_ *Completion, _ 
 	timeout := time.Duration(p.Timeout[req.Tier])
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	hreq, err := http.NewRequestWithContext(rctx, http.MethodPost, p.BaseURL+"/chat/completions", bytes.NewReader(data))
-	if err != nil {
-		return nil, err.Error(), 0, 0
+	status, header, raw, reason := p.post(rctx, ctx, timeout, data)
+	if wait, ok := retryAfter(rctx, status, header); ok {
+		// Busy (429) or loading (503) and saying for how long: once, if the time allows.
+		select {
+		case <-time.After(wait):
+			status, header, raw, reason = p.post(rctx, ctx, timeout, data)
+		case <-rctx.Done():
+			return nil, transportReason(rctx.Err(), rctx, ctx, timeout), 0, 0
+		}
 	}
-	hreq.Header.Set("Content-Type", "application/json")
-	if p.APIKey != "" {
-		hreq.Header.Set("Authorization", "Bearer "+p.APIKey)
+	if reason != "" {
+		return nil, reason, 0, 0
 	}
-	resp, err := p.http.Do(hreq)
-	if err != nil {
-		return nil, transportReason(err, rctx, ctx, timeout), 0, 0
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return nil, "the connection dropped while reading the answer: " + transportReason(err, rctx, ctx, timeout), 0, 0
-	}
-	if len(raw) > maxBody {
-		return nil, fmt.Sprintf("the answer is above %d MiB", maxBody>>20), 0, 0
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Sprintf("HTTP %d: %s", resp.StatusCode, errorText(raw)), 0, 0
+	if status < 200 || status > 299 {
+		return nil, fmt.Sprintf("HTTP %d: %s", status, errorText(raw)), 0, 0
 	}
 	var ans chatAnswer
 	if err := json.Unmarshal(raw, &ans); err != nil {
@@ -269,6 +264,58 @@ func (p *provider) complete(ctx context.Context, req Request) (_ *Completion, _ 
 	}
 	comp.Cost = p.Price.Cost(comp.TokensIn, comp.TokensOut)
 	return comp, "", 0, 0
+}
+
+// post sends one chat completion request: the answer's status, headers and body, or why
+// there is none.
+func (p *provider) post(rctx, ctx context.Context, timeout time.Duration, data []byte) (status int, header http.Header, body []byte, reason string) {
+	hreq, err := http.NewRequestWithContext(rctx, http.MethodPost, p.BaseURL+"/chat/completions", bytes.NewReader(data))
+	if err != nil {
+		return 0, nil, nil, err.Error()
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	if p.APIKey != "" {
+		hreq.Header.Set("Authorization", "Bearer "+p.APIKey)
+	}
+	resp, err := p.http.Do(hreq)
+	if err != nil {
+		return 0, nil, nil, transportReason(err, rctx, ctx, timeout)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return 0, nil, nil, "the connection dropped while reading the answer: " + transportReason(err, rctx, ctx, timeout)
+	}
+	if len(raw) > maxBody {
+		return 0, nil, nil, fmt.Sprintf("the answer is above %d MiB", maxBody>>20)
+	}
+	return resp.StatusCode, resp.Header, raw, ""
+}
+
+// maxRetryAfter is the longest Retry-After that a provider is waited for, once.
+const maxRetryAfter = 10 * time.Second
+
+// retryAfter says how long to wait before asking again, when an answer of status 429 or 503
+// carries a Retry-After (seconds or an HTTP date) of at most maxRetryAfter that ends before
+// ctx's deadline.
+func retryAfter(ctx context.Context, status int, header http.Header) (time.Duration, bool) {
+	if status != http.StatusTooManyRequests && status != http.StatusServiceUnavailable {
+		return 0, false
+	}
+	v := strings.TrimSpace(header.Get("Retry-After"))
+	var wait time.Duration
+	if secs, err := strconv.Atoi(v); err == nil {
+		wait = time.Duration(secs) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		wait = time.Until(t)
+	} else {
+		return 0, false
+	}
+	wait = max(wait, 0)
+	if d, ok := ctx.Deadline(); wait > maxRetryAfter || ok && time.Until(d) <= wait {
+		return 0, false
+	}
+	return wait, true
 }
 
 type chatAnswer struct {

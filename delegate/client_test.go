@@ -20,6 +20,7 @@ type fake struct {
 	inFlight, maxInFlight atomic.Int64
 	release               chan struct{} // "block" waits for it
 	requests              atomic.Int64
+	busy                  atomic.Int64 // "busy-once" answers
 }
 
 func newFake(t *testing.T) *fake {
@@ -115,6 +116,22 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 		case <-time.After(5 * time.Second):
 		case <-r.Context().Done():
 		}
+	case "busy-once": // llama-swap or a proxy at its limit, for a second
+		if f.busy.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			fmt.Fprint(w, `{"error":{"message":"too many requests"}}`)
+			return
+		}
+		fmt.Fprint(w, answer("func Add() {}", "stop"))
+	case "busy-always":
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(http.StatusTooManyRequests)
+		fmt.Fprint(w, `{"error":{"message":"too many requests"}}`)
+	case "loading-long":
+		w.Header().Set("Retry-After", "120")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, `{"error":{"code":503,"message":"Loading model","type":"unavailable_error"}}`)
 	case "swap":
 		time.Sleep(300 * time.Millisecond) // a model swap blocks the request, then it answers
 		fmt.Fprint(w, answer("func Add() {}", "stop"))
@@ -220,6 +237,43 @@ func TestFallbackAndPrice(t *testing.T) {
 	_, err = client(t, prov("http://127.0.0.1:1", "ok"), prov(f.URL, "empty")).Complete(context.Background(), Request{})
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1: ") || !strings.Contains(err.Error(), "; "+strings.TrimPrefix(f.URL, "http://")+": the model answered nothing") {
 		t.Errorf("all failing: %v", err)
+	}
+}
+
+// A provider that answers 429 or 503 with a Retry-After is asked again once, after that
+// wait, when the wait is short and the request's time allows; otherwise the answer is its
+// failure.
+func TestRetryAfter(t *testing.T) {
+	tests := []struct {
+		model    string
+		requests int64
+		err      string
+	}{
+		{"busy-once", 2, ""},
+		{"busy-always", 2, "HTTP 429: too many requests"},
+		{"loading-long", 1, "HTTP 503: Loading model"},
+		{"error-plain", 1, "HTTP 503: Service Unavailable"}, // no Retry-After
+	}
+	for _, tt := range tests {
+		t.Run(tt.model, func(t *testing.T) {
+			f := newFake(t)
+			p := prov(f.URL, tt.model)
+			p.Timeout[Quality] = Duration(5 * time.Second)
+			start := time.Now()
+			comp, err := client(t, p).Complete(context.Background(), Request{Messages: []Message{{"user", "add"}}})
+			took := time.Since(start)
+			if got := f.requests.Load(); got != tt.requests {
+				t.Errorf("%d requests, want %d", got, tt.requests)
+			}
+			switch {
+			case tt.err == "" && (err != nil || comp.Text != "func Add() {}"):
+				t.Errorf("want the answer after one retry: %v %+v", err, comp)
+			case tt.err == "" && took < time.Second:
+				t.Errorf("answered after %v: the retry did not wait the Retry-After (1 s)", took)
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Errorf("error %v, want %q", err, tt.err)
+			}
+		})
 	}
 }
 
