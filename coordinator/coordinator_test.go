@@ -251,10 +251,13 @@ func TestBadArgumentsAreToolErrors(t *testing.T) {
 
 func TestExecuteCodeTimeoutAboveTheMaximum(t *testing.T) {
 	f := newFixture(t, Options{MaxLimits: sandbox.Limits{Timeout: 5 * time.Second}})
-	for _, secs := range []float64{3600, 1e300} {
-		out, isErr := f.call(t, "execute_code", map[string]any{"code": "fmt.Println(1)", "timeout_seconds": secs})
-		if isErr || !strings.HasPrefix(out, "1\n") || !strings.Contains(out, "is above the maximum: ran with 5s]") {
-			t.Errorf("timeout_seconds %g: isError=%v\n%s", secs, isErr, out)
+	for _, tt := range []struct {
+		secs float64
+		note string
+	}{{3600, "timeout 1h0m0s is above the maximum: ran with 5s]"}, {100000, "timeout 27h46m40s is above the maximum: ran with 5s]"}, {1e300, "is above the maximum: ran with 5s]"}} {
+		out, isErr := f.call(t, "execute_code", map[string]any{"code": "fmt.Println(1)", "timeout_seconds": tt.secs})
+		if isErr || !strings.HasPrefix(out, "1\n") || !strings.Contains(out, tt.note) {
+			t.Errorf("timeout_seconds %g: isError=%v, want %q in\n%s", tt.secs, isErr, tt.note, out)
 		}
 	}
 }

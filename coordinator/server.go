@@ -575,9 +575,9 @@ func (c *Coordinator) executeCode(ctx context.Context, req *mcp.CallToolRequest,
 	if in.TimeoutSeconds < 0 {
 		return toolError(fmt.Sprintf("timeout_seconds %g: must not be negative (default 30)", in.TimeoutSeconds)), nil, nil
 	}
-	// Above the maximum runs with the maximum (Execute notes it in the footer); a day keeps the
-	// conversion to a Duration in range.
-	in.TimeoutSeconds = min(in.TimeoutSeconds, 24*3600)
+	// Above the maximum runs with the maximum (Execute notes it in the footer); 1e9 s (31
+	// years) keeps the conversion to a Duration in range.
+	in.TimeoutSeconds = min(in.TimeoutSeconds, 1e9)
 	run := RunRequest{Tool: "execute_code", Code: in.Code, Sandbox: in.Sandbox, Timeout: time.Duration(in.TimeoutSeconds * float64(time.Second))}
 	if token := progressToken(req); token != nil {
 		n := newNotifier(ctx, req.Session, token)
