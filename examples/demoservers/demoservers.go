@@ -3,10 +3,12 @@
 package demoservers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -133,7 +135,7 @@ func newInventory() *mcp.Server {
 
 func newOrders() *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{Name: "orders", Version: "1.0.0"}, nil)
-	mcp.AddTool(s, &mcp.Tool{Name: "recent_orders", Description: "List recent orders, newest first."},
+	mcp.AddTool(s, &mcp.Tool{Name: "recent_orders", Description: "List recent orders, newest first. The book holds the last 90 days."},
 		func(_ context.Context, _ *mcp.CallToolRequest, in OrdersIn) (*mcp.CallToolResult, OrdersOut, error) {
 			if in.Days == 0 {
 				in.Days = 30
@@ -144,6 +146,7 @@ func newOrders() *mcp.Server {
 					out.Orders = append(out.Orders, o)
 				}
 			}
+			slices.SortStableFunc(out.Orders, func(a, b Order) int { return cmp.Compare(a.Day, b.Day) })
 			return nil, out, nil
 		})
 	return s
