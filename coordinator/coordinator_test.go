@@ -268,6 +268,12 @@ func TestExecuteCodeOutputCap(t *testing.T) {
 	if isErr || !strings.Contains(out, "[output truncated:") || len(out) > 2600 {
 		t.Errorf("isError=%v len=%d:\n%s", isErr, len(out), out[:min(len(out), 3000)])
 	}
+	// Past the engine's output limit: an output error, which says once how to print less.
+	f = newFixture(t, Options{OutputChars: 2000, MaxLimits: sandbox.Limits{OutputBytes: 8000}})
+	out, isErr = f.call(t, "execute_code", map[string]any{"code": `for i := 0; i < 10000; i++ { fmt.Println("line", i) }`})
+	if !isErr || !strings.HasPrefix(out, "output error: ") || strings.Count(out, "print less") != 1 {
+		t.Errorf("isError=%v, want one output error saying once to print less:\n%s", isErr, out[:min(len(out), 3000)])
+	}
 }
 
 func TestGenerateToolsProgressAndWorkspaceBuilds(t *testing.T) {

@@ -170,7 +170,7 @@ func (c *Coordinator) Execute(ctx context.Context, req RunRequest) (*RunOutcome,
 	if se != nil && se.Kind == sandbox.KindOutput {
 		// Say what the model gets: not the engine's limit, but this cap.
 		e := *se
-		e.Hint = fmt.Sprintf("you get about %d characters of it, cut where marked; print less: filter or summarise inside the snippet", c.opts.OutputChars)
+		e.Hint = fmt.Sprintf("you get about %d characters of it, cut where marked", c.opts.OutputChars)
 		err = &e
 	}
 	if err != nil {

@@ -24,6 +24,9 @@ func Cut(out string, max int) (string, bool) {
 	}
 	var b strings.Builder
 	lines := strings.SplitAfter(out, "\n")
+	if n := len(lines); lines[n-1] == "" {
+		lines = lines[:n-1] // the end of the last line, not a line
+	}
 	shown, cut := 0, 0
 	for i, line := range lines {
 		left := max - b.Len()

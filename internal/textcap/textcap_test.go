@@ -26,9 +26,10 @@ func TestTruncateOutput(t *testing.T) {
 		{"short", "hello\n", 100, false, false, "hello"},
 		{"json array", string(bigArray), 500, true, true, "JSON array kept whole"},
 		{"json object", string(bigObject), 400, true, true, "of 3 members"},
-		{"lines", lines, 100, true, false, "7 of 101 lines shown whole"},
+		{"lines", lines, 100, true, false, "7 of 100 lines shown whole"},
 		{"one long line", strings.Repeat("é", 500), 101, true, false, "…[cut]"},
-		{"ndjson lines stay whole", strings.Repeat(`{"k":"v"}`+"\n", 50), 95, true, false, "9 of 51 lines shown whole, 0 cut"},
+		{"one long printed line: one line, all the room", strings.Repeat("x", 600) + "\n", 200, true, false, strings.Repeat("x", 190) + "…[cut]\n[output truncated: 0 of 1 lines shown whole, 1 cut"},
+		{"ndjson lines stay whole", strings.Repeat(`{"k":"v"}`+"\n", 50), 95, true, false, "9 of 50 lines shown whole, 0 cut"},
 		{"one member too big for the cap", `{"content":"` + strings.Repeat("x", 3000) + `"}`, 500, true, false, `{"content":"xxx`},
 		{"short lines after a long JSON line", `[` + strings.Repeat(`"aaaaaaaaaa",`, 300) + `"z"]` + "\nsummary: done\n", 500, true, false, "summary: done"},
 	}
