@@ -413,3 +413,20 @@ func TestUnavailableServerInASnippet(t *testing.T) {
 		}
 	}
 }
+
+// A ready server whose package is not (or no longer) written gets it before list_servers
+// answers: the first answer after a start said "(not generated yet)" for a server that was
+// ready, and a model would call generate_tools for nothing.
+func TestListServersWaitsForStubs(t *testing.T) {
+	f := newFixture(t, Options{}, "inventory", "orders")
+	if out, _ := f.call(t, "list_servers", nil); !strings.Contains(out, `import "mcp_tools/orders", generated`) {
+		t.Fatalf("list_servers:\n%s", out)
+	}
+	if err := f.c.store.Remove([]string{"orders"}); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := f.call(t, "list_servers", nil)
+	if strings.Contains(out, "not generated yet") || !strings.Contains(out, `import "mcp_tools/orders", generated`) {
+		t.Errorf("list_servers after the package was removed:\n%s", out)
+	}
+}

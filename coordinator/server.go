@@ -182,6 +182,13 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 	}
 	for _, st := range status {
 		e, generated := c.store.Entry(st.Name)
+		if !generated && st.State == downstream.StateReady {
+			// Its stubs are written once it is ready: a moment, or now (a package removed).
+			wctx, cancel := context.WithTimeout(ctx, listWait)
+			c.stubs(wctx, st.Name)
+			cancel()
+			e, generated = c.store.Entry(st.Name)
+		}
 		fmt.Fprintf(&b, "%s: %s", st.Name, st.State)
 		if st.Err != "" {
 			fmt.Fprintf(&b, " (%s)", textcap.OneLine(st.Err, 300))
