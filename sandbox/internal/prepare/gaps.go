@@ -174,8 +174,8 @@ func (p *Program) Explain(e *sandbox.Error) {
 		e.Hint = m[2] + "." + m[3] + " is not in the sandbox's standard library, which is Go 1.22's"
 	case undefinedSelector.MatchString(msg):
 		m := undefinedSelector.FindStringSubmatch(msg)
-		if p != nil && p.stubs[m[1]] {
-			e.Hint = "package " + m[1] + " has no " + m[2] + ": list_tools or get_tool show its functions and types"
+		if ps := p.stub(m[1]); ps != nil {
+			e.Hint = "package " + m[1] + " has no " + m[2] + "; " + funcsHint(ps.funcs(), m[2])
 		}
 	case undefinedField.MatchString(msg) && p != nil:
 		e.Hint = p.selectorHint(e.Line, undefinedField.FindStringSubmatch(msg)[1])

@@ -1,6 +1,7 @@
 package prepare
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -131,6 +132,49 @@ func (p *Program) selectorHint(line int, name string) string {
 		}
 	}
 	return ""
+}
+
+// stub returns the stub package loaded at import path, or nil.
+func (p *Program) stub(path string) *pkgSource {
+	if p == nil {
+		return nil
+	}
+	return p.stubs[path]
+}
+
+// funcs returns the exported functions of the package, sorted.
+func (ps *pkgSource) funcs() []string {
+	var out []string
+	for _, f := range ps.files {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.IsExported() {
+				out = append(out, fd.Name.Name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// funcsHint says which of a package's functions the snippet may have meant by name: the
+// similar ones, else all of them when they are few.
+func funcsHint(funcs []string, name string) string {
+	var similar []string
+	for _, f := range funcs {
+		lf, ln := strings.ToLower(f), strings.ToLower(name)
+		if editDistance(f, name) <= 2 || strings.Contains(lf, ln) || strings.Contains(ln, lf) {
+			similar = append(similar, f)
+		}
+	}
+	switch {
+	case len(similar) > 0 && len(similar) <= 5:
+		return "did you mean " + strings.Join(similar, " or ") + "?"
+	case len(funcs) == 0:
+		return "it has no functions"
+	case len(funcs) <= 20:
+		return "its functions: " + strings.Join(funcs, ", ")
+	}
+	return fmt.Sprintf("list_tools shows its %d functions, get_tool their types", len(funcs))
 }
 
 // describe lists a type's fields for a hint; a result type also has Text().

@@ -39,9 +39,9 @@ type Program struct {
 	// Body is true when the snippet had no package clause and became the body of main.
 	Body bool
 
-	stubs    map[string]bool // stub import paths, for hints
-	errorsAs bool            // the snippet calls errors.As
-	generic  bool            // the snippet calls a generic function with a func literal argument
+	stubs    map[string]*pkgSource // the stub packages loaded (whole), by import path, for hints
+	errorsAs bool                  // the snippet calls errors.As
+	generic  bool                  // the snippet calls a generic function with a func literal argument
 }
 
 // Prepare parses req.Source, wraps a body into package main, adds the imports a body uses
@@ -85,7 +85,7 @@ func Prepare(ctx context.Context, req *sandbox.Request) (*Program, error) {
 	if err := undefinedPackage(fset, f, added, pkgs); err != nil {
 		return nil, err
 	}
-	p := &Program{Main: w.assemble(added), Body: w.body, Files: map[string]string{}, stubs: map[string]bool{}}
+	p := &Program{Main: w.assemble(added), Body: w.body, Files: map[string]string{}, stubs: map[string]*pkgSource{}}
 	if err := checkGaps(fset, f, imports, p); err != nil {
 		return nil, err
 	}
@@ -112,8 +112,10 @@ func lastLine(src string) int {
 	return strings.Count(strings.TrimRight(src, " \t\r\n"), "\n") + 1
 }
 
-// parseMain parses the assembled main file; a syntax error becomes a KindCompile error. Errors
-// past the snippet's last line (in the closing brace a body gets) are put on that line.
+// parseMain parses the assembled main file; a syntax error becomes a KindCompile error, with
+// at most three of the parser's messages. A first error past the snippet's last line (in the
+// closing brace a body gets) is put on that line; later ones there are left out, since they
+// follow from an earlier error (an unclosed parenthesis meets the brace).
 func parseMain(fset *token.FileSet, src string, last int) (*ast.File, error) {
 	f, err := parser.ParseFile(fset, MainFile, src, 0)
 	if err == nil {
@@ -122,15 +124,10 @@ func parseMain(fset *token.FileSet, src string, last int) (*ast.File, error) {
 	e := &sandbox.Error{Kind: sandbox.KindCompile, Msg: err.Error(), Err: err}
 	if list, ok := err.(scanner.ErrorList); ok && len(list) > 0 {
 		e.Line = min(list[0].Pos.Line, last)
-		msgs := make([]string, 0, 3)
-		for i, le := range list {
-			if i == 3 {
-				break
-			}
-			if i == 0 {
-				msgs = append(msgs, le.Msg)
-			} else {
-				msgs = append(msgs, fmt.Sprintf("line %d: %s", min(le.Pos.Line, last), le.Msg))
+		msgs := []string{list[0].Msg}
+		for _, le := range list[1:] {
+			if len(msgs) < 3 && le.Pos.Line <= last {
+				msgs = append(msgs, fmt.Sprintf("line %d: %s", le.Pos.Line, le.Msg))
 			}
 		}
 		e.Msg = "syntax error: " + strings.Join(msgs, "; ")
@@ -430,7 +427,7 @@ func (p *Program) load(ctx context.Context, req *sandbox.Request, a avail, f *as
 		}
 		srcs[q.path] = ps
 		if strings.HasPrefix(q.path, RuntimePackage+"/") {
-			p.stubs[q.path] = true
+			p.stubs[q.path] = ps
 			names[q.path] = map[string]bool{}
 		} else {
 			for _, pf := range ps.files {

@@ -250,7 +250,8 @@ func TestExplain(t *testing.T) {
 		{"newer stdlib", plain, sandbox.Error{Kind: sandbox.KindCompile, Msg: `package strings "strings" has no symbol Lines`}, "strings.Lines is not in"},
 		{"generic inference", generic, sandbox.Error{Kind: sandbox.KindCompile, Msg: "cannot use type func(int) string as type func(T) U"}, "write them explicitly"},
 		{"no generic call", plain, sandbox.Error{Kind: sandbox.KindCompile, Msg: "cannot use type func(int) string as type func(T) U"}, ""},
-		{"unknown stub function", stub, sandbox.Error{Kind: sandbox.KindCompile, Msg: "undefined selector: mcp_tools/demo.Frobnicate"}, "list_tools"},
+		{"unknown stub function", stub, sandbox.Error{Kind: sandbox.KindCompile, Msg: "undefined selector: mcp_tools/demo.Frobnicate"}, "its functions: Add, Big, Echo, Fail, Sleep"},
+		{"stub function typo", stub, sandbox.Error{Kind: sandbox.KindCompile, Msg: "undefined selector: mcp_tools/demo.echo"}, "did you mean Echo?"},
 		{"unknown selector, not a stub", plain, sandbox.Error{Kind: sandbox.KindCompile, Msg: "undefined selector: mcp_tools/demo.Frobnicate"}, ""},
 		{"stack overflow", plain, sandbox.Error{Kind: sandbox.KindRuntime, Msg: "stack overflow: the recursion is too deep"}, "loop"},
 		{"stack overflow, no program", nil, sandbox.Error{Kind: sandbox.KindRuntime, Msg: "stack overflow"}, "loop"},
@@ -431,4 +432,14 @@ func (h hidingFS) filteredDir(name string) (fs.File, error) {
 
 func keys(m map[string]string) []string {
 	return slices.Sorted(maps.Keys(m))
+}
+
+// An unclosed call meets the closing brace that wraps a body: that follow-on error is left out.
+func TestSyntaxErrorLeavesOutTheWrapper(t *testing.T) {
+	src := "p := 1\nfmt.Println(p\n"
+	_, err := prepare.Prepare(context.Background(), &sandbox.Request{Source: src, Packages: sandboxtest.Packages()})
+	var e *sandbox.Error
+	if !asError(err, &e) || e.Line != 2 || e.Msg != "syntax error: missing ',' before newline in argument list" {
+		t.Errorf("Prepare: %v (line %d), want the one error of line 2", err, e.Line)
+	}
 }
