@@ -44,7 +44,7 @@ func NewServer(c *Coordinator) *mcp.Server {
 		Description: "List the servers behind this coordinator: state, tool count, Go import path."},
 		c.listServers)
 	addTool(s, c, &mcp.Tool{Name: "list_tools", Annotations: ro,
-		Description: "List one server's tools: Go signature and summary, one line each."},
+		Description: "List one server's tools: Go name and summary, one line each."},
 		c.listTools)
 	addTool(s, c, &mcp.Tool{Name: "search_tools", Annotations: ro,
 		Description: "Search all servers' tools and saved skills by name, description and parameters; best first."},
