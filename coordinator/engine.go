@@ -113,6 +113,25 @@ func (es *engines) get(name string) (sandbox.Sandbox, error) {
 	return es.wasm, nil
 }
 
+// firstUse returns, for the wasm engine while it is still being prepared, a function that
+// says after the run what that cost (for the run's footer); else a function that says
+// nothing.
+func firstUse(sb sandbox.Sandbox) func() string {
+	w, ok := sb.(*wasm.Engine)
+	if !ok {
+		return func() string { return "" }
+	}
+	if ready, _, _ := w.Status(); ready {
+		return func() string { return "" }
+	}
+	return func() string {
+		if ready, took, err := w.Status(); ready && err == nil {
+			return fmt.Sprintf("the wasm sandbox was prepared first (%s, once)", roundDuration(took))
+		}
+		return ""
+	}
+}
+
 // name returns the engine a run asking for name ("" for the default) gets.
 func (es *engines) name(name string) string {
 	if name == "" {

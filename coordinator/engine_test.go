@@ -42,8 +42,12 @@ fmt.Println(len(r.Text()) > 0)`
 	if err != nil || res.IsError {
 		t.Fatalf("execute_code on wasm: %v %+v", err, res.Content[0])
 	}
-	if got := res.Content[0].(*mcp.TextContent).Text; !strings.HasPrefix(got, "true\n") {
+	// The footer says why this run took longer, for a client that shows no progress.
+	if got := res.Content[0].(*mcp.TextContent).Text; !strings.HasPrefix(got, "true\n") || !strings.Contains(got, " · the wasm sandbox was prepared first (") || !strings.Contains(got, ", once)]") {
 		t.Errorf("output:\n%s", got)
+	}
+	if out, _ := f.call(t, "execute_code", map[string]any{"code": code, "sandbox": "wasm"}); !strings.HasPrefix(out, "true\n") || strings.Contains(out, "prepared") {
+		t.Errorf("a second wasm run:\n%s", out)
 	}
 	// Progress notifications travel apart from the answer: wait for them a while.
 	wants := []string{"preparing the wasm sandbox", "the wasm sandbox is ready after"}
@@ -71,10 +75,10 @@ fmt.Println(len(r.Text()) > 0)`
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st2.Engines["wasm"] != 1 || st2.Engines["process"] != 1 {
-		t.Errorf("runs per engine in the ledger: %v, want wasm 1, process 1", st2.Engines)
+	if st2.Engines["wasm"] != 2 || st2.Engines["process"] != 1 {
+		t.Errorf("runs per engine in the ledger: %v, want wasm 2, process 1", st2.Engines)
 	}
-	if out, _ := f.call(t, "usage_stats", nil); !strings.Contains(out, "sandbox engines: process 1, wasm 1") {
+	if out, _ := f.call(t, "usage_stats", nil); !strings.Contains(out, "sandbox engines: process 1, wasm 2") {
 		t.Errorf("usage_stats:\n%s", out)
 	}
 }

@@ -122,6 +122,7 @@ func (c *Coordinator) Execute(ctx context.Context, req RunRequest) (*RunOutcome,
 	if err != nil {
 		return nil, err
 	}
+	prepared := firstUse(sb)
 	res, err := sb.Run(ctx, &sandbox.Request{
 		Source:   code,
 		Resolve:  c.resolve,
@@ -138,6 +139,9 @@ func (c *Coordinator) Execute(ctx context.Context, req RunRequest) (*RunOutcome,
 	var se *sandbox.Error
 	if err != nil && errors.As(err, &se) && se.Kind == sandbox.KindLimits {
 		return nil, err
+	}
+	if p := prepared(); p != "" {
+		note = strings.TrimPrefix(note+" · "+p, " · ")
 	}
 	out := &RunOutcome{Err: err, Note: note}
 	u := ledger.Entry{Time: start.UTC(), Tool: tool, Engine: c.sb.name(req.Sandbox), OK: err == nil, PerServer: map[string]ledger.ServerUsage{}, Counted: ledger.CountedContext}
