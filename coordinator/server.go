@@ -180,15 +180,19 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 	if len(status) == 0 {
 		fmt.Fprintf(&b, "no servers configured in %s\n", c.configPath())
 	}
+	// A ready server's stubs are written right after it is ready: wait for them (or write
+	// them, when its package was removed), all at once, for listWait at most.
+	wctx, cancel = context.WithTimeout(ctx, listWait)
+	var wg sync.WaitGroup
+	for _, st := range status {
+		if _, generated := c.store.Entry(st.Name); !generated && st.State == downstream.StateReady {
+			wg.Go(func() { c.stubs(wctx, st.Name) })
+		}
+	}
+	wg.Wait()
+	cancel()
 	for _, st := range status {
 		e, generated := c.store.Entry(st.Name)
-		if !generated && st.State == downstream.StateReady {
-			// Its stubs are written once it is ready: a moment, or now (a package removed).
-			wctx, cancel := context.WithTimeout(ctx, listWait)
-			c.stubs(wctx, st.Name)
-			cancel()
-			e, generated = c.store.Entry(st.Name)
-		}
 		fmt.Fprintf(&b, "%s: %s", st.Name, st.State)
 		if st.Err != "" {
 			fmt.Fprintf(&b, " (%s)", textcap.OneLine(st.Err, 300))
