@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"encoding/base64"
 	"fmt"
 	"math"
 	"os"
@@ -130,6 +131,28 @@ func TestCounterBudget(t *testing.T) {
 	}
 	if diff := math.Abs(float64(got-exact)) / float64(exact); diff > 0.02 {
 		t.Errorf("counted %d tokens, exactly %d: %.1f%% off", got, exact, 100*diff)
+	}
+}
+
+// Past the budget each server's results are estimated at its own rate: base64 from one server
+// runs about three times the tokens per byte of another's prose.
+func TestCounterRatePerServer(t *testing.T) {
+	prose := strings.Repeat("The quick brown fox jumps over the lazy dog, and then it rests a while. ", 7000) // 500 KB
+	raw := make([]byte, 375<<10)
+	for i := range raw {
+		raw[i] = byte(i*7919 + i/251)
+	}
+	blob := base64.StdEncoding.EncodeToString(raw) // 500 KB
+	c := NewCounter()
+	c.Add("docs", []byte(prose))
+	c.Add("blobs", []byte(blob))
+	for range 6 {
+		c.Add("blobs", []byte(blob))
+	}
+	got := c.Wait()
+	want := 7 * CountTokens(blob)
+	if diff := math.Abs(float64(got["blobs"]-want)) / float64(want); diff > 0.03 {
+		t.Errorf("blobs counted %d tokens, exactly %d: %.1f%% off", got["blobs"], want, 100*diff)
 	}
 }
 

@@ -107,7 +107,8 @@ func ContextTokens(result []byte) int {
 // into the model's context (see [ContextText]), off the call path: Add queues a result and
 // returns at once (unless a thousand wait), one goroutine counts, and Wait returns the totals
 // once every queued result is counted. Past countBudget bytes in all, results are estimated at
-// the run's own rate so far (tokens per byte of what was counted), so that a run's answer
+// the rate measured so far (tokens per byte of what was counted, the server's own when it has
+// one: prose and base64 differ threefold), so that a run's answer
 // never waits long for the tokenizer (about 5 MB/s on one core).
 // Add may be called concurrently; it must not be called after Wait.
 type Counter struct {
@@ -132,17 +133,26 @@ func NewCounter() *Counter {
 	c := &Counter{queue: make(chan counted, 1024), done: make(chan struct{}), per: map[string]int{}}
 	go func() {
 		defer close(c.done)
-		var bytes, tokens int // what was counted exactly
+		type rate struct{ bytes, tokens int } // what was counted exactly
+		var all rate
+		per := map[string]*rate{}
 		for r := range c.queue {
 			text, media := ContextText(r.result)
+			own := per[r.server]
+			if own == nil {
+				own = &rate{}
+				per[r.server] = own
+			}
 			var n int
 			switch {
-			case bytes < countBudget:
+			case all.bytes < countBudget:
 				n = countExact(text)
-				bytes += len(text)
-				tokens += n
-			case tokens > 0:
-				n = int(float64(len(text)) * float64(tokens) / float64(bytes))
+				all.bytes, all.tokens = all.bytes+len(text), all.tokens+n
+				own.bytes, own.tokens = own.bytes+len(text), own.tokens+n
+			case own.bytes >= 4<<10: // the server's own rate, when it has one
+				n = int(float64(len(text)) * float64(own.tokens) / float64(own.bytes))
+			case all.tokens > 0:
+				n = int(float64(len(text)) * float64(all.tokens) / float64(all.bytes))
 			default:
 				n = len(text) / 4
 			}
