@@ -217,20 +217,22 @@ func (p *provider) complete(ctx context.Context, req Request) (_ *Completion, _ 
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	status, header, raw, reason := p.post(rctx, ctx, timeout, data)
+	retried := ""
 	if wait, ok := retryAfter(rctx, status, header); ok {
 		// Busy (429) or loading (503) and saying for how long: once, if the time allows.
+		retried = fmt.Sprintf(" (asked again after HTTP %d with Retry-After %s)", status, wait.Round(time.Second))
 		select {
 		case <-time.After(wait):
 			status, header, raw, reason = p.post(rctx, ctx, timeout, data)
 		case <-rctx.Done():
-			return nil, transportReason(rctx.Err(), rctx, ctx, timeout), 0, 0
+			return nil, transportReason(rctx.Err(), rctx, ctx, timeout) + retried, 0, 0
 		}
 	}
 	if reason != "" {
-		return nil, reason, 0, 0
+		return nil, reason + retried, 0, 0
 	}
 	if status < 200 || status > 299 {
-		return nil, fmt.Sprintf("HTTP %d: %s", status, errorText(raw)), 0, 0
+		return nil, fmt.Sprintf("HTTP %d: %s%s", status, errorText(raw), retried), 0, 0
 	}
 	var ans chatAnswer
 	if err := json.Unmarshal(raw, &ans); err != nil {
@@ -304,14 +306,16 @@ func retryAfter(ctx context.Context, status int, header http.Header) (time.Durat
 	}
 	v := strings.TrimSpace(header.Get("Retry-After"))
 	var wait time.Duration
-	if secs, err := strconv.Atoi(v); err == nil {
+	if secs, err := strconv.ParseUint(v, 10, 64); err == nil {
+		if secs > uint64(maxRetryAfter/time.Second) {
+			return 0, false
+		}
 		wait = time.Duration(secs) * time.Second
 	} else if t, err := http.ParseTime(v); err == nil {
-		wait = time.Until(t)
+		wait = max(time.Until(t), 0)
 	} else {
 		return 0, false
 	}
-	wait = max(wait, 0)
 	if d, ok := ctx.Deadline(); wait > maxRetryAfter || ok && time.Until(d) <= wait {
 		return 0, false
 	}

@@ -250,7 +250,7 @@ func TestRetryAfter(t *testing.T) {
 		err      string
 	}{
 		{"busy-once", 2, ""},
-		{"busy-always", 2, "HTTP 429: too many requests"},
+		{"busy-always", 2, "HTTP 429: too many requests (asked again after HTTP 429 with Retry-After 0s)"},
 		{"loading-long", 1, "HTTP 503: Loading model"},
 		{"error-plain", 1, "HTTP 503: Service Unavailable"}, // no Retry-After
 	}
@@ -361,5 +361,42 @@ func TestConfig(t *testing.T) {
 	}
 	if _, err := client(t).Complete(context.Background(), Request{}); err == nil || !strings.Contains(err.Error(), "DELEGATION_FAILED: no local model is configured") {
 		t.Errorf("no providers: %v", err)
+	}
+}
+
+func TestRetryAfterValues(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	past := time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
+	tests := []struct {
+		status int
+		value  string
+		wait   time.Duration
+		ok     bool
+	}{
+		{429, "3", 3 * time.Second, true},
+		{503, "0", 0, true},
+		{503, past, 0, true},
+		{429, "11", 0, false},
+		{429, "-5", 0, false},
+		{429, "9223372037", 0, false},  // overflows a Duration in nanoseconds
+		{429, "18446744074", 0, false}, // overflows an int64
+		{429, "soon", 0, false},
+		{429, "", 0, false},
+		{500, "1", 0, false},
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		if tt.value != "" {
+			h.Set("Retry-After", tt.value)
+		}
+		if wait, ok := retryAfter(ctx, tt.status, h); ok != tt.ok || wait != tt.wait {
+			t.Errorf("%d with Retry-After %q: %v %v, want %v %v", tt.status, tt.value, wait, ok, tt.wait, tt.ok)
+		}
+	}
+	short, cancel2 := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel2()
+	if _, ok := retryAfter(short, 429, http.Header{"Retry-After": {"3"}}); ok {
+		t.Error("a wait past the request's deadline was taken")
 	}
 }
