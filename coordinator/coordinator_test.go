@@ -14,6 +14,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcp-coordinator/mcp-coordinator/examples/demoservers"
+	"github.com/mcp-coordinator/mcp-coordinator/internal/flock"
 	"github.com/mcp-coordinator/mcp-coordinator/internal/ledger"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox"
 	"github.com/mcp-coordinator/mcp-coordinator/sandbox/process"
@@ -428,5 +429,21 @@ func TestListServersWaitsForStubs(t *testing.T) {
 	out, _ := f.call(t, "list_servers", nil)
 	if strings.Contains(out, "not generated yet") || !strings.Contains(out, `import "mcp_tools/orders", generated`) {
 		t.Errorf("list_servers after the package was removed:\n%s", out)
+	}
+
+	// Another coordinator holds the workspace's lock: the write waits for it (up to 10 s) in
+	// the background; list_servers answers after its own bound, 3 s.
+	if err := f.c.store.Remove([]string{"orders"}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := flock.Lock(context.Background(), filepath.Join(f.c.store.Dir(), "mcp_tools", ".lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Unlock()
+	start := time.Now()
+	out, _ = f.call(t, "list_servers", nil)
+	if took := time.Since(start); took > 6*time.Second || !strings.Contains(out, `import "mcp_tools/orders" (not generated yet)`) {
+		t.Errorf("list_servers while the workspace is locked took %v:\n%s", took, out)
 	}
 }

@@ -189,7 +189,12 @@ func (c *Coordinator) listServers(ctx context.Context, _ *mcp.CallToolRequest, _
 			wg.Go(func() { c.stubs(wctx, st.Name) })
 		}
 	}
-	wg.Wait()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-wctx.Done(): // a write waiting for the workspace lock goes on in the background
+	}
 	cancel()
 	for _, st := range status {
 		e, generated := c.store.Entry(st.Name)
@@ -240,6 +245,10 @@ func (c *Coordinator) listTools(ctx context.Context, _ *mcp.CallToolRequest, in 
 	}
 	pkg, err := c.stubs(ctx, in.Server)
 	if err != nil {
+		if in.Server == skillsServer && len(c.skills.List()) > 0 {
+			// The server named "skills" is down: its error, then the saved skills.
+			return text(err.Error() + "\n" + c.listSkills()), nil, nil
+		}
 		return toolError(err.Error()), nil, nil
 	}
 	var b strings.Builder

@@ -169,3 +169,27 @@ func containsAll(s string, subs []string) bool {
 	}
 	return true
 }
+
+// A server named "skills" that is down still leaves the saved skills listed.
+func TestServerNamedSkillsDown(t *testing.T) {
+	dir := t.TempDir()
+	exe, _ := os.Executable()
+	config := filepath.Join(dir, "mcp.json")
+	data, _ := json.Marshal(map[string]any{"mcpServers": map[string]any{
+		"skills":    map[string]any{"command": filepath.Join(dir, "no-such-server")},
+		"inventory": map[string]any{"command": exe, "args": []string{"demo-server", "inventory"}},
+	}})
+	os.WriteFile(config, data, 0o644)
+	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := connectFixture(t, c, nil, config)
+	if out, isErr := f.call(t, "save_skill", map[string]any{"name": "stock", "description": "Counts products in a category.", "code": stockSkill}); isErr {
+		t.Fatalf("save_skill: %s", out)
+	}
+	out, isErr := f.call(t, "list_tools", map[string]any{"server": "skills"})
+	if isErr || !containsAll(out, []string{`server "skills"`, "stock: Count(category string) (int, error)"}) {
+		t.Errorf("list_tools skills: isError=%v\n%s", isErr, out)
+	}
+}
