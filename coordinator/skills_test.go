@@ -124,22 +124,8 @@ func TestSkillDriftOverMCP(t *testing.T) {
 // them after the server's tools, and a name that is no tool of the server but a skill's shows
 // the skill.
 func TestServerNamedSkills(t *testing.T) {
-	dir := t.TempDir()
 	exe, _ := os.Executable()
-	config := filepath.Join(dir, "mcp.json")
-	data, _ := json.Marshal(map[string]any{"mcpServers": map[string]any{
-		"skills":    map[string]any{"command": exe, "args": []string{"demo-server", "orders"}},
-		"inventory": map[string]any{"command": exe, "args": []string{"demo-server", "inventory"}},
-	}})
-	os.WriteFile(config, data, 0o644)
-	c, err := New(Options{ConfigPath: config, Workspace: filepath.Join(dir, "ws")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := connectFixture(t, c, nil, config)
-	if out, isErr := f.call(t, "save_skill", map[string]any{"name": "stock", "description": "Counts products in a category.", "code": stockSkill}); isErr {
-		t.Fatalf("save_skill: %s", out)
-	}
+	f := skillsServerFixture(t, map[string]any{"command": exe, "args": []string{"demo-server", "orders"}})
 	checks := []struct {
 		tool string
 		args map[string]any
@@ -161,22 +147,15 @@ func TestServerNamedSkills(t *testing.T) {
 	}
 }
 
-func containsAll(s string, subs []string) bool {
-	for _, sub := range subs {
-		if !strings.Contains(s, sub) {
-			return false
-		}
-	}
-	return true
-}
-
-// A server named "skills" that is down still leaves the saved skills listed.
-func TestServerNamedSkillsDown(t *testing.T) {
+// skillsServerFixture configures the demo inventory and skillsServer under the name "skills",
+// and saves the skill stock.
+func skillsServerFixture(t *testing.T, skillsServer map[string]any) *fixture {
+	t.Helper()
 	dir := t.TempDir()
 	exe, _ := os.Executable()
 	config := filepath.Join(dir, "mcp.json")
 	data, _ := json.Marshal(map[string]any{"mcpServers": map[string]any{
-		"skills":    map[string]any{"command": filepath.Join(dir, "no-such-server")},
+		"skills":    skillsServer,
 		"inventory": map[string]any{"command": exe, "args": []string{"demo-server", "inventory"}},
 	}})
 	os.WriteFile(config, data, 0o644)
@@ -188,6 +167,21 @@ func TestServerNamedSkillsDown(t *testing.T) {
 	if out, isErr := f.call(t, "save_skill", map[string]any{"name": "stock", "description": "Counts products in a category.", "code": stockSkill}); isErr {
 		t.Fatalf("save_skill: %s", out)
 	}
+	return f
+}
+
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
+
+// A server named "skills" that is down still leaves the saved skills listed.
+func TestServerNamedSkillsDown(t *testing.T) {
+	f := skillsServerFixture(t, map[string]any{"command": filepath.Join(t.TempDir(), "no-such-server")})
 	out, isErr := f.call(t, "list_tools", map[string]any{"server": "skills"})
 	if isErr || !containsAll(out, []string{`server "skills"`, "stock: Count(category string) (int, error)"}) {
 		t.Errorf("list_tools skills: isError=%v\n%s", isErr, out)
