@@ -245,9 +245,8 @@ func (c *Coordinator) listTools(ctx context.Context, _ *mcp.CallToolRequest, in 
 	}
 	pkg, err := c.stubs(ctx, in.Server)
 	if err != nil {
-		if in.Server == skillsServer && len(c.skills.List()) > 0 {
-			// The server named "skills" is down: its error, then the saved skills.
-			return text(err.Error() + "\n" + c.listSkills()), nil, nil
+		if skills := c.shadowedSkills(in.Server); skills != "" {
+			return text(err.Error() + "\n" + skills), nil, nil // the server is down, not the skills
 		}
 		return toolError(err.Error()), nil, nil
 	}
@@ -261,10 +260,7 @@ func (c *Coordinator) listTools(ctx context.Context, _ *mcp.CallToolRequest, in 
 		}
 		b.WriteByte('\n')
 	}
-	if in.Server == skillsServer && len(c.skills.List()) > 0 {
-		// The server named "skills" shadows the saved skills' listing: they follow.
-		b.WriteString(c.listSkills())
-	}
+	b.WriteString(c.shadowedSkills(in.Server))
 	return text(b.String()), nil, nil
 }
 

@@ -212,6 +212,16 @@ func (c *Coordinator) shadowedSkill(server, name string) (string, bool) {
 	return src, err == nil
 }
 
+// shadowedSkills is the saved skills' listing that list_tools gives after the tools of a
+// configured server named "skills", or "".
+func (c *Coordinator) shadowedSkills(server string) string {
+	if server != skillsServer || len(c.skills.List()) == 0 {
+		return ""
+	}
+	return c.listSkills()
+}
+
+// skillRef is skillNamed whether or not a server is named "skills".
 func (c *Coordinator) skillRef(server, name string) (string, bool) {
 	if server == skillsServer {
 		return name, true
