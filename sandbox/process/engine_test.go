@@ -380,7 +380,9 @@ func TestCallIgnoringItsContext(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			release := make(stubborn)
 			defer close(release)
-			const timeout = 300 * time.Millisecond
+			// Long enough to reach the call under the race detector on a loaded machine (at
+			// 300 ms a run there once ended before its first line).
+			const timeout = 2 * time.Second
 			start := time.Now()
 			res, err := e.Run(context.Background(), &sandbox.Request{Source: tt.src, Packages: sandboxtest.Packages(), Tools: release, Limits: sandbox.Limits{Timeout: timeout}})
 			if sandbox.KindOf(err) != sandbox.KindTimeout {
