@@ -222,7 +222,7 @@ func (e *Engine) run(ctx context.Context, req *sandbox.Request) (*sandbox.Result
 	}
 	defer e.signalRefill()
 	defer e.retire(c)
-	s := &session{e: e, c: c, probe: make(chan bool, 1), lim: lim, tools: req.Tools, observe: req.Observe, progress: req.Progress, res: &sandbox.Result{Servers: map[string]sandbox.ServerUsage{}, Packages: prog.Packages()}}
+	s := &session{e: e, c: c, probe: make(chan []byte, 1), lim: lim, tools: req.Tools, observe: req.Observe, progress: req.Progress, res: &sandbox.Result{Servers: map[string]sandbox.ServerUsage{}, Packages: prog.Packages()}}
 	serr := s.run(ctx, time.Now(), prog)
 	s.res.Duration = time.Since(start)
 	if serr != nil {

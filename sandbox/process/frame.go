@@ -29,17 +29,25 @@ const (
 	frameRPC      byte = 'M' // runner -> parent: MCP request id: server NUL method NUL params
 	frameShow     byte = 'B' // runner -> parent: a content block for the model (mcp_tools.Show), JSON
 	frameProgress byte = 'P' // runner -> parent: the snippet's progress message (mcp_tools.Progress)
-	// frameProbe asks a runner stopped at its deadline whether it is over its memory budget
-	// (see Runner.OverMemory); frameProbeReply answers "1" (over) or "0".
+	// frameProbe asks a runner stopped at its deadline what it was doing: its payload holds
+	// probeMemory to ask whether it is over its memory budget (see Runner.OverMemory), and
+	// probeBlocked to ask whether every goroutine of the snippet is blocked with no tool call
+	// in flight. frameProbeReply answers '1' (over) or '0', followed by probeBlocked when so.
 	frameProbe      byte = 'H' // parent -> runner
 	frameProbeReply byte = 'h' // runner -> parent
+)
+
+// The questions of a frameProbe.
+const (
+	probeMemory  byte = 'm'
+	probeBlocked byte = 'g'
 )
 
 // rpcMethods are the MCP methods a frameRPC may name.
 var rpcMethods = map[string]bool{"resources/list": true, "resources/read": true, "prompts/list": true, "prompts/get": true}
 
 // readyMagic identifies a runner of this protocol version.
-const readyMagic = "mcp-coordinator sandbox runner 5"
+const readyMagic = "mcp-coordinator sandbox runner 6"
 
 const headerSize = 9
 

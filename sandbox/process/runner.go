@@ -2,6 +2,7 @@ package process
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -355,14 +356,26 @@ func (r *runner) roundTrip(typ byte, server, tool string, args json.RawMessage) 
 	return f.payload, nil
 }
 
-// answerProbe tells the parent whether the live heap (after a collection) is over the budget.
-func (r *runner) answerProbe() {
-	runtime.GC()
-	over := byte('0')
-	if b := r.budget.Load(); b > 0 && heapInUse(true) > b {
-		over = '1'
+// answerProbe answers a frameProbe (see there): whether the live heap (after a collection) is
+// over the budget, when ask holds 'm'; whether the snippet is deadlocked, as far as the
+// runner can tell, when ask holds 'g'.
+func (r *runner) answerProbe(ask []byte) {
+	reply := []byte{'0'}
+	if bytes.IndexByte(ask, probeMemory) >= 0 {
+		runtime.GC()
+		if b := r.budget.Load(); b > 0 && heapInUse(true) > b {
+			reply[0] = '1'
+		}
 	}
-	r.out.write(frameProbeReply, 0, []byte{over})
+	if bytes.IndexByte(ask, probeBlocked) >= 0 {
+		r.pmu.Lock()
+		calls := len(r.pending)
+		r.pmu.Unlock()
+		if calls == 0 && yaegirun.AllBlocked() {
+			reply = append(reply, probeBlocked)
+		}
+	}
+	r.out.write(frameProbeReply, 0, reply)
 }
 
 // readReplies delivers tool results to the waiting calls; when the parent goes away the
@@ -374,7 +387,7 @@ func (r *runner) readReplies(br *bufio.Reader) {
 			os.Exit(1)
 		}
 		if f.typ == frameProbe {
-			go r.answerProbe()
+			go r.answerProbe(f.payload)
 			continue
 		}
 		r.pmu.Lock()

@@ -47,12 +47,13 @@ type session struct {
 	blocks    []json.RawMessage
 	lastProg  time.Time // when a progress report was last forwarded
 	done      *report
-	doneAt    time.Time // when done was read
-	probe     chan bool // the answer to a frameProbe
+	doneAt    time.Time   // when done was read
+	probe     chan []byte // the answer to a frameProbe
 	// overMemory: the run, stopped at its deadline, was over its memory budget (see
-	// Runner.OverMemory).
-	overMemory bool
-	protoErr   error
+	// Runner.OverMemory); blocked: every goroutine of the snippet was blocked then, with no
+	// tool call in flight.
+	overMemory, blocked bool
+	protoErr            error
 }
 
 // run sends the program to the runner and serves it until it reports, dies, or the deadline
@@ -97,8 +98,9 @@ func (s *session) run(ctx context.Context, start time.Time, prog *prepare.Progra
 	case <-loop:
 	case <-ctx.Done():
 		stopped = true
-		if ext := s.c.ext; ext != nil && ext.OverMemory != nil && ext.OverMemory() {
-			s.overMemory = s.probeMemory()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			ext := s.c.ext
+			s.overMemory, s.blocked = s.probeAtDeadline(ext != nil && ext.OverMemory != nil && ext.OverMemory())
 		}
 		s.c.kill()
 	}
@@ -132,18 +134,24 @@ func (s *session) run(ctx context.Context, start time.Time, prog *prepare.Progra
 // probeWait is how long a runner stopped at its deadline has to answer a frameProbe.
 const probeWait = 200 * time.Millisecond
 
-// probeMemory asks the runner, stopped at its deadline, whether its live heap is over its
-// budget. A runner that cannot answer in time (a guest whose collector works at its limit, or
-// that never yields) counts as over: Runner.OverMemory said its memory reached the budget.
-func (s *session) probeMemory() bool {
-	go s.c.fw.write(frameProbe, 0) // may wait for a full pipe; fails once the runner is killed
+// probeAtDeadline asks the runner, stopped at its deadline, whether every goroutine of the
+// snippet is blocked (a deadlock, most likely) and, with memory, whether its live heap is over
+// its budget. A runner that cannot answer in time (a guest whose collector works at its
+// limit, or that never yields) is not blocked, and counts as over when memory is asked:
+// Runner.OverMemory said its memory reached the budget.
+func (s *session) probeAtDeadline(memory bool) (over, blocked bool) {
+	ask := []byte{probeBlocked}
+	if memory {
+		ask = append(ask, probeMemory)
+	}
+	go s.c.fw.write(frameProbe, 0, ask) // may wait for a full pipe; fails once the runner is killed
 	t := time.NewTimer(probeWait)
 	defer t.Stop()
 	select {
-	case over := <-s.probe:
-		return over
+	case reply := <-s.probe:
+		return memory && len(reply) > 0 && reply[0] == '1', bytes.IndexByte(reply, probeBlocked) > 0
 	case <-t.C:
-		return true
+		return memory, false
 	}
 }
 
@@ -208,7 +216,7 @@ func (s *session) frameLimit(typ byte) int {
 	case frameDone:
 		return maxReportFrame
 	case frameProbeReply:
-		return 1
+		return 2
 	}
 	return 0
 }
@@ -302,7 +310,7 @@ func (s *session) handle(ctx context.Context, sem chan struct{}, f frame, err er
 		}()
 	case frameProbeReply:
 		select {
-		case s.probe <- len(f.payload) == 1 && f.payload[0] == '1':
+		case s.probe <- f.payload:
 		default:
 		}
 	case frameDone:
@@ -489,7 +497,11 @@ func (s *session) stopped(ctx context.Context, late bool) *sandbox.Error {
 		return &sandbox.Error{Kind: sandbox.KindMemory, Msg: fmt.Sprintf("the snippet reached its memory limit of %d MiB and was stopped at its deadline (%s), the collector working to stay under it", s.lim.MemoryBytes>>20, s.lim.Timeout)}
 	}
 	if deadline {
-		return &sandbox.Error{Kind: sandbox.KindTimeout, Msg: fmt.Sprintf("the snippet did not finish within %s and was stopped", s.lim.Timeout), Err: context.DeadlineExceeded}
+		e := &sandbox.Error{Kind: sandbox.KindTimeout, Msg: fmt.Sprintf("the snippet did not finish within %s and was stopped", s.lim.Timeout), Err: context.DeadlineExceeded}
+		if s.blocked {
+			e.Hint = "when it was stopped, every goroutine of the snippet was waiting (on a channel, select, WaitGroup or lock) and no tool call was running: a deadlock (a receive nobody sends to, a WaitGroup.Wait before its Done calls can run, a lock taken twice), or a wait longer than the timeout"
+		}
+		return e
 	}
 	if s.e.ctx.Err() != nil {
 		return &sandbox.Error{Kind: sandbox.KindKilled, Msg: "the sandbox was closed during the run", Err: errClosed}

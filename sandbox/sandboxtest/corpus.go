@@ -30,7 +30,7 @@ import (
 //	// hello
 //	// Error: runtime line 7: index out of range   the error kind, optionally its snippet
 //	                                               line, and a substring of its message
-//	// Hint: sort.Slice         a substring of the error's hint
+//	// Hint: sort.Slice         a substring of the error's hint ("none": the error has none)
 //
 // A case may have both Output (what was printed before the failure) and Error.
 type Case struct {
@@ -206,7 +206,10 @@ func RunCase(t *testing.T, sb sandbox.Sandbox, c Case, pkgs fs.FS, tools sandbox
 		if c.Line != 0 && se.Line != c.Line {
 			t.Errorf("error line = %d, want %d; error: %v", se.Line, c.Line, err)
 		}
-		if c.Hint != "" && !strings.Contains(se.Hint, c.Hint) {
+		switch {
+		case c.Hint == "none" && se.Hint != "":
+			t.Errorf("error hint %q, want none", se.Hint)
+		case c.Hint != "none" && c.Hint != "" && !strings.Contains(se.Hint, c.Hint):
 			t.Errorf("error hint %q does not contain %q", se.Hint, c.Hint)
 		}
 	}
