@@ -24,6 +24,14 @@ const (
 // one compiled module.
 const WasmCacheEnv = "MCP_COORDINATOR_WASM_CACHE"
 
+// checkEngine says what is wrong with an engine name, or nil.
+func checkEngine(name string) error {
+	if name != EngineProcess && name != EngineWasm {
+		return fmt.Errorf("sandbox %q does not exist: use %q or %q", name, EngineProcess, EngineWasm)
+	}
+	return nil
+}
+
 // engines holds the sandbox engines. The process engine starts with the Coordinator; the wasm
 // engine when it is the default, else at its first run (which then waits for its compilation,
 // or its load from the workspace's cache).
@@ -44,12 +52,11 @@ type engines struct {
 // engine).
 func newEngines(opts Options, workspace string) (*engines, error) {
 	def := opts.Engine
-	switch def {
-	case "":
+	if def == "" {
 		def = EngineProcess
-	case EngineProcess, EngineWasm:
-	default:
-		return nil, fmt.Errorf("sandbox engine %q: want %q or %q", def, EngineProcess, EngineWasm)
+	}
+	if err := checkEngine(def); err != nil {
+		return nil, err
 	}
 	es := &engines{def: def, max: opts.MaxLimits, runs: opts.MaxConcurrentRuns, cacheDir: opts.WasmCache, log: opts.Logger, process: opts.Sandbox}
 	if es.cacheDir == "" {
@@ -102,7 +109,7 @@ func (es *engines) get(name string) (sandbox.Sandbox, error) {
 	case name == EngineProcess:
 		return es.process, nil
 	case name != EngineWasm:
-		return nil, fmt.Errorf("sandbox %q does not exist: use %q or %q", name, EngineProcess, EngineWasm)
+		return nil, checkEngine(name)
 	case es.wasm == nil:
 		w, err := wasm.New(&wasm.Options{Default: es.defaults(), Max: es.max, MaxConcurrentRuns: es.runs, CacheDir: es.cacheDir, Logger: es.log})
 		if err != nil {

@@ -1,5 +1,5 @@
 // Package prepare turns a snippet into a program an engine can run, before anything runs. It is
-// shared by the sandbox engines (sandbox/process today, a wasm engine later) and is not public
+// shared by the sandbox engines (sandbox/process and sandbox/wasm) and is not public
 // API: only an engine calls it, in the parent process, so that a snippet's errors come back
 // before any runner is involved.
 //

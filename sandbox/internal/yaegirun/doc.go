@@ -3,8 +3,7 @@
 // API of mcp_tools ([Exports]), runs a [prepare.Program] in it ([Interp.Run]), and turns the
 // interpreter's failures into *sandbox.Error values with snippet line numbers.
 //
-// The process engine runs it in a re-executed child; a wasm engine would run it in a wasip1
-// guest. Either way the host installs the tool-call transport with mcp_tools.SetTransport (and
+// The process engine runs it in a re-executed child, the wasm engine in a wasip1 guest. Either way the host installs the tool-call transport with mcp_tools.SetTransport (and
 // the other host functions, for resources, prompts, shown blocks and progress, with
 // mcp_tools.SetHost), gives
 // the interpreter writers for the snippet's output and for the interpreter's panic trace, and
