@@ -561,8 +561,10 @@ func TestCallOutlivingItsRunIsGivenUp(t *testing.T) {
 	tools := &stubbornTools{release: make(chan struct{}), started: make(chan struct{})}
 	var observed atomic.Int64
 	res, err := e.Run(context.Background(), &sandbox.Request{
-		Source:   `demo.Echo(demo.EchoArgs{Message: "x"})`,
-		Packages: sandboxtest.Packages(), Tools: tools, Limits: sandbox.Limits{Timeout: 300 * time.Millisecond},
+		Source: `demo.Echo(demo.EchoArgs{Message: "x"})`,
+		// 2 s: the call must start before the deadline, also under the race detector on a
+		// loaded machine (at 300 ms a run there once ended before it).
+		Packages: sandboxtest.Packages(), Tools: tools, Limits: sandbox.Limits{Timeout: 2 * time.Second},
 		Observe: func(string, string, []byte) { observed.Add(1) },
 	})
 	if sandbox.KindOf(err) != sandbox.KindTimeout {
